@@ -1,0 +1,64 @@
+"""Answers given on the command line: flags, `--data KEY=VALUE` pairs and an answers file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from fastgen.errors import FastgenError
+from fastgen.options import OptionModel
+
+
+def parse_data_pairs(pairs: Iterable[str]) -> dict[str, str]:
+    """Parse repeated `--data KEY=VALUE`; Copier parses each value by its question's type."""
+    data: dict[str, str] = {}
+    for pair in pairs:
+        key, separator, value = pair.partition("=")
+        key = key.strip()
+        if not separator or not key:
+            raise FastgenError(f"--data takes KEY=VALUE, got {pair!r}")
+        if key in data and data[key] != value:
+            raise FastgenError(f"--data gives {key} twice, as {data[key]!r} and {value!r}")
+        data[key] = value
+    return data
+
+
+def load_data_file(path: Path) -> dict[str, Any]:
+    """Read an answers file (YAML mapping); Copier's own `_`-prefixed keys are ignored."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise FastgenError(f"cannot read answers file {path}: {error.strerror}") from error
+    except yaml.YAMLError as error:
+        problem = getattr(error, "problem", None) or "invalid YAML"
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise FastgenError(f"answers file {path} is not valid YAML: {problem}{where}") from error
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or not all(isinstance(key, str) for key in raw):
+        raise FastgenError(f"answers file {path} must be a mapping of question names to answers")
+    return {key: value for key, value in raw.items() if not key.startswith("_")}
+
+
+def merge_answers(
+    file_data: Mapping[str, Any],
+    pair_data: Mapping[str, Any],
+    flag_data: Mapping[str, Any],
+) -> dict[str, Any]:
+    """Combine the sources: flags and `--data` win over the answers file; they must not disagree."""
+    for key, value in flag_data.items():
+        if key in pair_data and pair_data[key] != value:
+            raise FastgenError(f"{key} is given both as a flag and with --data; give it once")
+    return {**file_data, **pair_data, **flag_data}
+
+
+def check_known(answers: Mapping[str, Any], model: OptionModel) -> None:
+    """Refuse answers to questions the template does not ask."""
+    unknown = sorted(set(answers) - set(model.names))
+    if unknown:
+        listing = ", ".join(unknown)
+        raise FastgenError(f"unknown question {listing}; `fastgen options` lists the questions")

@@ -1,0 +1,123 @@
+"""Rendering a new project with Copier's public API, so that a failure leaves nothing behind."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import copier
+from copier.errors import CopierError
+from plumbum import ProcessExecutionError
+
+from fastgen.errors import FastgenError
+
+
+@dataclass(frozen=True)
+class RenderRequest:
+    """What `fastgen new` was asked to make."""
+
+    template: str
+    destination: Path
+    data: Mapping[str, Any]
+    vcs_ref: str | None = None
+    defaults: bool = True
+    pretend: bool = False
+    force: bool = False
+
+
+def render_project(request: RenderRequest) -> dict[str, Any]:
+    """Render the template into `request.destination`; return the answers it was rendered with.
+
+    Every answer, given or derived from a default, is validated before a file is written: Copier
+    validates the answers passed as data, but not the defaults it fills in under `--defaults`, so a
+    first dry run resolves them all and the real run receives them as data.
+    """
+    check_destination(request.destination, force=request.force)
+    answers = _resolve_answers(request)
+    copy = _copier_call(request, answers)
+    if request.pretend:
+        copy(request.destination, pretend=True, quiet=False)
+    elif request.force and request.destination.exists():
+        # Copier's conflict handling: files the template makes are overwritten, none is deleted.
+        copy(request.destination, overwrite=True)
+    else:
+        with tempfile.TemporaryDirectory(prefix="fastgen-") as staging:
+            staged = Path(staging) / "project"
+            copy(staged)
+            _move_into_place(staged, request.destination)
+    return answers
+
+
+def check_destination(destination: Path, *, force: bool) -> None:
+    if destination.exists() and not destination.is_dir():
+        raise FastgenError(f"destination {destination} exists and is not a directory")
+    if destination.is_dir() and any(destination.iterdir()) and not force:
+        raise FastgenError(
+            f"destination {destination} exists and is not empty; "
+            "pass --force to render into it (nothing is deleted)"
+        )
+
+
+def _resolve_answers(request: RenderRequest) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="fastgen-") as scratch, _copier_errors():
+        worker = copier.run_copy(
+            request.template,
+            Path(scratch) / "project",
+            data=dict(request.data),
+            vcs_ref=request.vcs_ref,
+            defaults=request.defaults,
+            pretend=True,
+            quiet=True,
+        )
+    answers = worker.answers
+    return {
+        name: value
+        for name, value in answers.user.items()
+        if not name.startswith("_") and name not in answers.hidden
+    }
+
+
+def _copier_call(request: RenderRequest, answers: Mapping[str, Any]) -> Callable[..., None]:
+    def copy(destination: Path, **options: Any) -> None:
+        options.setdefault("quiet", True)
+        with _copier_errors():
+            copier.run_copy(
+                request.template,
+                destination,
+                data=dict(answers),
+                vcs_ref=request.vcs_ref,
+                defaults=True,
+                **options,
+            )
+
+    return copy
+
+
+def _move_into_place(staged: Path, destination: Path) -> None:
+    if destination.exists():
+        for child in staged.iterdir():
+            shutil.move(child, destination / child.name)
+    else:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(staged, destination)
+
+
+@contextmanager
+def _copier_errors() -> Iterator[None]:
+    """Turn Copier's and git's exceptions into one-line errors."""
+    try:
+        yield
+    except (CopierError, ValueError) as error:
+        raise FastgenError(_one_line(str(error))) from error
+    except ProcessExecutionError as error:
+        detail = _one_line(error.stderr) or f"exit code {error.retcode}"
+        raise FastgenError(f"cannot fetch the template: {detail}") from error
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())

@@ -1,0 +1,169 @@
+"""Fixtures of the generator's tests: the working-tree template, tools, prepared environments."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pytest
+import uv
+from filelock import FileLock
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+BIN_DIR = Path(sys.executable).parent
+FASTGEN = str(BIN_DIR / "fastgen")
+COPIER = str(BIN_DIR / "copier")
+UV = uv.find_uv_bin()
+PYTHON_VERSIONS = ("3.11", "3.12", "3.13")
+
+Runner = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def run(
+    command: Sequence[str],
+    *,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    check: bool = True,
+    timeout: float = 600,
+    stdin: int | None = subprocess.DEVNULL,
+) -> subprocess.CompletedProcess[str]:
+    """Run a command; on an unexpected exit, fail with its output so the log tells what broke."""
+    result = subprocess.run(
+        list(command),
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout,
+        stdin=stdin,
+    )
+    if check and result.returncode != 0:
+        pytest.fail(
+            f"{' '.join(command)} exited {result.returncode} in {cwd}\n"
+            f"--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
+        )
+    return result
+
+
+@pytest.fixture(scope="session")
+def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The template as it is in the working tree (a plain folder, so Copier renders it as is).
+
+    Copier renders a git template at its newest tag or commit; the tests must see uncommitted work.
+    """
+    root = tmp_path_factory.mktemp("template")
+    shutil.copy2(REPO_ROOT / "copier.yml", root / "copier.yml")
+    shutil.copytree(REPO_ROOT / "template", root / "template")
+    return root
+
+
+@pytest.fixture
+def fastgen_new(template_dir: Path) -> Runner:
+    """`fastgen new` against the working-tree template."""
+
+    def new(
+        *arguments: str, check: bool = True, cwd: Path | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        return run(
+            [FASTGEN, "new", *arguments, "--template", str(template_dir)], check=check, cwd=cwd
+        )
+
+    return new
+
+
+def render(template_dir: Path, destination: Path, *data: str) -> Path:
+    """Render with `fastgen new --defaults --no-git` and the given `KEY=VALUE` answers."""
+    arguments = [arg for pair in data for arg in ("--data", pair)]
+    run(
+        [
+            FASTGEN,
+            "new",
+            str(destination),
+            "--defaults",
+            "--no-git",
+            "--template",
+            str(template_dir),
+            *arguments,
+        ]
+    )
+    return destination
+
+
+def project_files(root: Path) -> dict[str, bytes]:
+    """Every file below `root` (outside .git) by relative path, with its bytes."""
+    return {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and ".git" not in path.relative_to(root).parts
+    }
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    """The whole tree below `root`, folders included, to prove a command wrote nothing."""
+    tree = project_files(root)
+    tree.update(
+        {path.relative_to(root).as_posix() + "/": b"" for path in root.rglob("*") if path.is_dir()}
+    )
+    return tree
+
+
+class PreparedEnvironments:
+    """One virtual environment per Python version and dependency set, shared by rendered projects.
+
+    Every rendered project runs its tools in the environment matching its dependencies instead of
+    installing its own; a file lock lets parallel test workers share them.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def python_for(self, project: Path, python_version: str) -> Path:
+        """The interpreter of an environment that satisfies `project`'s dependencies."""
+        requirements = dependencies_of(project / "pyproject.toml")
+        key = hashlib.sha256("\n".join(requirements).encode()).hexdigest()[:12]
+        venv = self.root / f"py{python_version}-{key}"
+        complete = venv / ".prepared"
+        with FileLock(str(venv) + ".lock"):
+            if not complete.exists():
+                env = uv_environment()
+                run(
+                    [UV, "venv", "--quiet", "--clear", "--python", python_version, str(venv)],
+                    env=env,
+                )
+                run(
+                    [UV, "pip", "install", "--quiet", "--python", str(venv), *requirements], env=env
+                )
+                complete.write_text("\n".join(requirements) + "\n", encoding="utf-8")
+        return venv / "bin" / "python"
+
+
+def dependencies_of(pyproject: Path) -> list[str]:
+    """The runtime and `dev` group requirements of a generated project."""
+    config = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    runtime: list[str] = config["project"]["dependencies"]
+    dev: list[str] = config["dependency-groups"]["dev"]
+    return sorted(runtime + dev)
+
+
+def uv_environment() -> dict[str, str]:
+    """The environment for uv: pyenv's interpreters visible, nothing downloaded behind our back."""
+    env = dict(os.environ)
+    env.setdefault("PYENV_VERSION", "3.11.7:3.12.1:3.13.0")
+    env["UV_PYTHON_DOWNLOADS"] = "never"
+    return env
+
+
+@pytest.fixture(scope="session")
+def prepared(tmp_path_factory: pytest.TempPathFactory) -> PreparedEnvironments:
+    # Shared by every xdist worker: the parent of the per-worker temporary folders.
+    root = tmp_path_factory.getbasetemp().parent / "prepared-envs"
+    root.mkdir(exist_ok=True)
+    return PreparedEnvironments(root)

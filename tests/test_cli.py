@@ -1,0 +1,263 @@
+"""The `fastgen` command: flags mirror copier.yml; bad input is refused and writes nothing."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+import typer.main
+import yaml
+
+from fastgen import __version__
+from fastgen.cli import build_app
+from tests.conftest import FASTGEN, REPO_ROOT, Runner, run, snapshot
+
+FIXED_NEW_FLAGS = {
+    "--defaults",
+    "--data",
+    "--data-file",
+    "--template",
+    "--vcs-ref",
+    "--pretend",
+    "--git",
+    "--force",
+}
+
+
+def copier_yml_questions() -> dict[str, dict[str, object]]:
+    raw = yaml.safe_load((REPO_ROOT / "copier.yml").read_text(encoding="utf-8"))
+    return {name: spec for name, spec in raw.items() if not name.startswith("_")}
+
+
+def test_new_has_exactly_one_flag_per_question_of_copier_yml() -> None:
+    command = typer.main.get_command(build_app())
+    new = command.commands["new"]  # type: ignore[attr-defined]
+    flags = {opts[0] for opts in (param.opts for param in new.params) if opts[0].startswith("--")}
+    expected = {"--" + name.replace("_", "-") for name in copier_yml_questions()}
+    assert flags - FIXED_NEW_FLAGS == expected
+
+
+def test_every_flag_is_documented_in_help() -> None:
+    result = run([FASTGEN, "new", "--help"])
+    for name, spec in copier_yml_questions().items():
+        assert "--" + name.replace("_", "-") in result.stdout
+        first_word = str(spec["help"]).split()[0]
+        assert first_word in result.stdout
+
+
+def test_options_lists_every_question_with_its_choices() -> None:
+    result = run([FASTGEN, "options"])
+    for name, spec in copier_yml_questions().items():
+        assert name in result.stdout
+        for choice in spec.get("choices", []):  # type: ignore[attr-defined]
+            assert str(choice) in result.stdout
+
+
+def test_version() -> None:
+    result = run([FASTGEN, "--version"])
+    assert result.stdout.strip() == f"fastgen {__version__}"
+
+
+def test_completion_is_offered() -> None:
+    result = run([FASTGEN, "--help"])
+    assert "--install-completion" in result.stdout
+
+
+@pytest.mark.parametrize("python_version", ["3.11", "3.12", "3.13"])
+def test_every_choice_is_accepted(fastgen_new: Runner, tmp_path: Path, python_version: str) -> None:
+    result = fastgen_new(
+        str(tmp_path / "out"), "--defaults", "--pretend", "--python-version", python_version
+    )
+    assert "pyproject.toml" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+# No slug or package may take spaces, a leading digit, paths, Jinja or shell syntax, or nothing.
+BAD_IDENTIFIERS = [
+    "my service",
+    "1service",
+    "a/b",
+    "..",
+    "../escape",
+    "{{ 7 * 7 }}",
+    "{% raw %}x",
+    "$(touch pwned)",
+    "a;b",
+    "`id`",
+    "",
+]
+# A project name may hold spaces, but none of the rest.
+BAD_PROJECT_NAMES = [name for name in BAD_IDENTIFIERS if name != "my service"]
+
+
+def bad_input_cases() -> list[tuple[list[str], str]]:
+    cases: list[tuple[list[str], str]] = []
+    for name in BAD_IDENTIFIERS:
+        cases.append((["--project-slug", name], "project_slug"))
+        cases.append((["--package-name", name], "package_name"))
+    cases += [(["--project-name", name], "project_name") for name in BAD_PROJECT_NAMES]
+    cases += [
+        (["--package-name", "class"], "keyword"),
+        (["--package-name", "fastapi"], "shadow"),
+        (["--project-slug", "UPPER"], "project_slug"),
+        # Derived defaults are validated too: this name makes the package name `class`.
+        (["--project-name", "Class"], "keyword"),
+        (["--description", 'say "hi"'], "description"),
+        (["--author-email", "not-an-email"], "author_email"),
+        (["--python-version", "3.10"], "3.10"),
+        (["--bogus"], "No such option"),
+        (["--data", "bogus=1"], "unknown question bogus"),
+        (["--data", "project_slug"], "KEY=VALUE"),
+        (["--data", "=value"], "KEY=VALUE"),
+        (["--data", "python_version=2.7"], "python_version"),
+        (["--project-slug", "one", "--data", "project_slug=two"], "give it once"),
+    ]
+    return cases
+
+
+def assert_refused(
+    result: subprocess.CompletedProcess[str], workdir: Path, before: dict[str, bytes], needle: str
+) -> None:
+    """One line on stderr naming the problem, a non-zero exit, and the folder exactly as it was."""
+    assert result.returncode != 0, result.stdout
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("fastgen: error: ")
+    assert needle in lines[0]
+    assert snapshot(workdir) == before
+
+
+@pytest.mark.parametrize(("arguments", "needle"), bad_input_cases())
+def test_bad_answers_are_refused_and_write_nothing(
+    fastgen_new: Runner, tmp_path: Path, arguments: list[str], needle: str
+) -> None:
+    (tmp_path / "keep.txt").write_text("user file\n", encoding="utf-8")
+    before = snapshot(tmp_path)
+    result = fastgen_new("out", "--defaults", *arguments, check=False, cwd=tmp_path)
+    assert_refused(result, tmp_path, before, needle)
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        ("project_slug: [unclosed\n", "not valid YAML"),
+        ("- a\n- list\n", "must be a mapping"),
+        ("bogus: 1\n", "unknown question bogus"),
+        ("package_name: class\n", "keyword"),
+    ],
+)
+def test_bad_answers_files_are_refused(
+    fastgen_new: Runner, tmp_path: Path, content: str, needle: str
+) -> None:
+    (tmp_path / "answers.yml").write_text(content, encoding="utf-8")
+    before = snapshot(tmp_path)
+    result = fastgen_new(
+        "out", "--defaults", "--data-file", "answers.yml", check=False, cwd=tmp_path
+    )
+    assert_refused(result, tmp_path, before, needle)
+
+
+def test_a_missing_answers_file_is_refused(fastgen_new: Runner, tmp_path: Path) -> None:
+    before = snapshot(tmp_path)
+    result = fastgen_new("out", "--defaults", "--data-file", "nope.yml", check=False, cwd=tmp_path)
+    assert_refused(result, tmp_path, before, "nope.yml")
+
+
+def test_a_non_empty_destination_is_refused(fastgen_new: Runner, tmp_path: Path) -> None:
+    destination = tmp_path / "out"
+    destination.mkdir()
+    (destination / "README.md").write_text("mine\n", encoding="utf-8")
+    before = snapshot(tmp_path)
+    result = fastgen_new("out", "--defaults", check=False, cwd=tmp_path)
+    assert_refused(result, tmp_path, before, "not empty")
+
+
+def test_a_destination_that_is_a_file_is_refused(fastgen_new: Runner, tmp_path: Path) -> None:
+    (tmp_path / "out").write_text("a file\n", encoding="utf-8")
+    before = snapshot(tmp_path)
+    result = fastgen_new("out", "--defaults", check=False, cwd=tmp_path)
+    assert_refused(result, tmp_path, before, "not a directory")
+
+
+def test_a_missing_template_is_refused(tmp_path: Path) -> None:
+    before = snapshot(tmp_path)
+    result = run(
+        [FASTGEN, "new", "out", "--defaults", "--template", str(tmp_path / "nowhere")],
+        cwd=tmp_path,
+        check=False,
+    )
+    assert_refused(result, tmp_path, before, "template")
+
+
+def test_without_a_terminal_it_asks_for_defaults(fastgen_new: Runner, tmp_path: Path) -> None:
+    before = snapshot(tmp_path)
+    result = fastgen_new("out", check=False, cwd=tmp_path)
+    assert_refused(result, tmp_path, before, "--defaults")
+
+
+def test_force_renders_into_a_non_empty_folder_and_deletes_nothing(
+    fastgen_new: Runner, tmp_path: Path
+) -> None:
+    destination = tmp_path / "out"
+    destination.mkdir()
+    (destination / "notes.txt").write_text("my notes\n", encoding="utf-8")
+    fastgen_new(str(destination), "--defaults", "--force", "--no-git")
+    assert (destination / "notes.txt").read_text(encoding="utf-8") == "my notes\n"
+    assert (destination / "pyproject.toml").is_file()
+    assert (destination / ".copier-answers.yml").is_file()
+
+
+def test_pretend_writes_nothing(fastgen_new: Runner, tmp_path: Path) -> None:
+    before = snapshot(tmp_path)
+    result = fastgen_new(str(tmp_path / "out"), "--defaults", "--pretend")
+    assert "nothing was written" in result.stdout
+    assert snapshot(tmp_path) == before
+
+
+def test_an_empty_destination_folder_is_filled(fastgen_new: Runner, tmp_path: Path) -> None:
+    destination = tmp_path / "out"
+    destination.mkdir()
+    fastgen_new(str(destination), "--defaults", "--no-git")
+    assert (destination / "pyproject.toml").is_file()
+
+
+def test_new_makes_a_git_repository_with_one_commit(fastgen_new: Runner, tmp_path: Path) -> None:
+    destination = tmp_path / "a" / "nested" / "out"
+    result = fastgen_new(str(destination), "--defaults", "--project-name", "Orders API")
+    assert "make run" in result.stdout
+    assert "make test" in result.stdout
+    log = run(["git", "log", "--format=%s"], cwd=destination).stdout.splitlines()
+    assert log == ["Generate Orders API with fastgen"]
+    assert run(["git", "status", "--porcelain"], cwd=destination).stdout == ""
+
+
+def test_no_git_leaves_no_repository(fastgen_new: Runner, tmp_path: Path) -> None:
+    fastgen_new(str(tmp_path / "out"), "--defaults", "--no-git")
+    assert not (tmp_path / "out" / ".git").exists()
+    assert (tmp_path / "out" / "pyproject.toml").is_file()
+
+
+def test_answers_from_file_data_and_flags_combine(fastgen_new: Runner, tmp_path: Path) -> None:
+    (tmp_path / "answers.yml").write_text(
+        "_src_path: elsewhere\nproject_name: From File\ndescription: From the file.\n",
+        encoding="utf-8",
+    )
+    fastgen_new(
+        "out",
+        "--defaults",
+        "--no-git",
+        "--data-file",
+        "answers.yml",
+        "--data",
+        "description=From data.",
+        "--python-version",
+        "3.13",
+        cwd=tmp_path,
+    )
+    answers = yaml.safe_load((tmp_path / "out" / ".copier-answers.yml").read_text("utf-8"))
+    assert answers["project_name"] == "From File"
+    assert answers["project_slug"] == "from-file"
+    assert answers["package_name"] == "from_file"
+    assert answers["description"] == "From data."
+    assert answers["python_version"] == "3.13"
