@@ -154,10 +154,9 @@ def dependencies_of(pyproject: Path) -> list[str]:
 
 
 def uv_environment() -> dict[str, str]:
-    """The environment for uv: pyenv's interpreters visible, nothing downloaded behind our back."""
+    """The environment for uv, with every Python that pyenv holds visible to it."""
     env = dict(os.environ)
     env.setdefault("PYENV_VERSION", "3.11.7:3.12.1:3.13.0")
-    env["UV_PYTHON_DOWNLOADS"] = "never"
     return env
 
 

@@ -6,7 +6,7 @@ import inspect
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, Literal, NoReturn
 
 import typer
 from rich.console import Console
@@ -18,6 +18,7 @@ from fastgen.errors import FastgenError
 from fastgen.flags import answers_from_flags, describe_default, question_parameters
 from fastgen.git import init_repository
 from fastgen.options import OptionModel
+from fastgen.reference import markdown_reference
 from fastgen.render import RenderRequest, render_project
 from fastgen.template_source import bundled_option_model, bundled_template, option_model_for
 
@@ -128,9 +129,19 @@ def _new_command(model: OptionModel) -> Callable[..., None]:
     return new
 
 
-def _options_command(model: OptionModel) -> Callable[[], None]:
-    def options() -> None:
+def _options_command(model: OptionModel) -> Callable[..., None]:
+    def options(
+        output_format: Annotated[
+            Literal["table", "markdown"],
+            typer.Option(
+                "--format", help="A table, or the Markdown of the docs' option reference."
+            ),
+        ] = "table",
+    ) -> None:
         """List every question with its flag, choices, default and help."""
+        if output_format == "markdown":
+            typer.echo(markdown_reference(model), nl=False)
+            return
         table = Table(title="fastgen options (from copier.yml)")
         for column in ("question", "flag", "choices", "default", "help"):
             table.add_column(column, overflow="fold")
