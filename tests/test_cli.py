@@ -104,6 +104,8 @@ def bad_input_cases() -> list[tuple[list[str], str]]:
         # Derived defaults are validated too: this name makes the package name `class`.
         (["--project-name", "Class"], "keyword"),
         (["--description", 'say "hi"'], "description"),
+        (["--description", "trailing space "], "description"),
+        (["--author-name", "<script>"], "author_name"),
         (["--author-email", "not-an-email"], "author_email"),
         (["--python-version", "3.10"], "3.10"),
         (["--bogus"], "No such option"),

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import shutil
 import tempfile
+import warnings
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stderr
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import copier
-from copier.errors import CopierError
+from copier.errors import CopierError, CopierWarning
 from plumbum import ProcessExecutionError
 
 from fastgen.errors import FastgenError
@@ -64,7 +66,15 @@ def check_destination(destination: Path, *, force: bool) -> None:
 
 
 def _resolve_answers(request: RenderRequest) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="fastgen-") as scratch, _copier_errors():
+    # Copier's notes on the template source (no tags, dirty tree) are shown once, by the real run.
+    notes = io.StringIO()
+    with (
+        tempfile.TemporaryDirectory(prefix="fastgen-") as scratch,
+        _copier_errors(),
+        warnings.catch_warnings(),
+        redirect_stderr(notes),
+    ):
+        warnings.simplefilter("ignore", CopierWarning)
         worker = copier.run_copy(
             request.template,
             Path(scratch) / "project",

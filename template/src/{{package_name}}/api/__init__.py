@@ -1,0 +1,1 @@
+"""The versioned public API; each version mounts the routers of the domains."""

@@ -1,0 +1,1 @@
+"""Shared infrastructure: settings, errors, logging and per-request context."""

@@ -1,0 +1,1 @@
+"""The items domain: router, schemas, model, service, repository and dependencies."""

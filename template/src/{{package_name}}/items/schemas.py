@@ -1,0 +1,59 @@
+"""Request and response bodies of the items API."""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+ItemName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+ItemDescription = Annotated[str, StringConstraints(max_length=1000)]
+Price = Annotated[Decimal, Field(ge=0, max_digits=10, decimal_places=2)]
+
+
+class ItemCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: ItemName
+    description: ItemDescription | None = None
+    price: Price
+
+
+class ItemUpdate(BaseModel):
+    """A partial update: only the fields sent change.
+
+    `name` and `price` may be omitted but not null; `description` may be cleared with null.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: ItemName | None = None
+    description: ItemDescription | None = None
+    price: Price | None = None
+
+    @field_validator("name", "price")
+    @classmethod
+    def _reject_null(cls, value: object) -> object:
+        # Runs only for fields that were sent: omitting one is fine, clearing it is not.
+        if value is None:
+            msg = "may be omitted but not null"
+            raise ValueError(msg)
+        return value
+
+
+class ItemRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    description: str | None
+    price: Decimal
+    created_at: datetime
+    updated_at: datetime
+
+
+class ItemPage(BaseModel):
+    items: list[ItemRead]
+    total: int
+    limit: int
+    offset: int
