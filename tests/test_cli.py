@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import pty
+import select
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -263,3 +267,39 @@ def test_answers_from_file_data_and_flags_combine(fastgen_new: Runner, tmp_path:
     assert answers["package_name"] == "from_file"
     assert answers["description"] == "From data."
     assert answers["python_version"] == "3.13"
+
+
+def answer_prompts_with_enter(command: list[str], timeout: float = 60) -> tuple[int, str]:
+    """Run `command` on a pseudo-terminal, pressing Enter whenever it waits for input."""
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child becomes the command
+        os.execv(command[0], command)  # noqa: S606 - a fixed command of the test
+    output = b""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        readable, _, _ = select.select([terminal], [], [], 0.5)
+        if not readable:
+            os.write(terminal, b"\r")
+            continue
+        try:
+            chunk = os.read(terminal, 4096)
+        except OSError:  # the command closed the terminal: it has finished
+            break
+        if not chunk:
+            break
+        output += chunk
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), output.decode(errors="replace")
+
+
+def test_unanswered_questions_are_asked_on_a_terminal(template_dir: Path, tmp_path: Path) -> None:
+    destination = tmp_path / "out"
+    command = [FASTGEN, "new", str(destination), "--no-git", "--template", str(template_dir)]
+    code, output = answer_prompts_with_enter([*command, "--python-version", "3.13"])
+    assert code == 0, output
+    for name, spec in copier_yml_questions().items():
+        if name != "python_version":
+            assert str(spec["help"])[:30] in output, f"{name} was not asked"
+    answers = yaml.safe_load((destination / ".copier-answers.yml").read_text(encoding="utf-8"))
+    assert answers["python_version"] == "3.13"
+    assert answers["project_name"] == "My Service"
