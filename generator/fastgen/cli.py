@@ -17,7 +17,7 @@ from fastgen.answers import check_known, load_data_file, merge_answers, parse_da
 from fastgen.errors import FastgenError
 from fastgen.flags import answers_from_flags, describe_default, question_parameters
 from fastgen.git import init_repository
-from fastgen.matrix_command import matrix_command
+from fastgen.matrix_command import matrix_command, test_matrix_command
 from fastgen.options import OptionModel
 from fastgen.reference import markdown_reference
 from fastgen.render import RenderRequest, render_project
@@ -183,6 +183,7 @@ def build_app(model: OptionModel | None = None) -> typer.Typer:
     app.command("new")(_new_command(model))
     app.command("options")(_options_command(model))
     app.command("matrix")(matrix_command(model))
+    app.command("test-matrix")(test_matrix_command())
     return app
 
 

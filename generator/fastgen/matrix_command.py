@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import json
+import os
 import shlex
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
 
 from fastgen import matrix
+from fastgen.environments import PreparedEnvironments
 from fastgen.errors import FastgenError
+from fastgen.matrix_runner import MatrixRunner
 from fastgen.options import OptionModel
+from fastgen.template_source import bundled_template, option_model_for
 
 GITHUB_JOB_LIMIT = 256
 
@@ -81,3 +87,64 @@ def github_jobs(set_name: str, rows: int, max_jobs: int) -> dict[str, list[dict[
             for index in range(1, jobs + 1)
         ]
     }
+
+
+def default_environments_root() -> Path:
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "fastgen" / "environments"
+
+
+def test_matrix_command() -> Callable[..., None]:
+    def test_matrix(
+        set_name: Annotated[
+            matrix.SetName, typer.Option("--set", help="core, covering or full.")
+        ] = "core",
+        shard: Annotated[
+            str | None, typer.Option("--shard", metavar="I/N", help="Only shard I of N.")
+        ] = None,
+        jobs: Annotated[
+            int, typer.Option("--jobs", min=1, help="Rows in parallel. Default: every core.")
+        ] = os.cpu_count() or 1,
+        template: Annotated[
+            str | None, typer.Option("--template", help="Template source. Default: bundled.")
+        ] = None,
+        typecheck: Annotated[
+            bool | None,
+            typer.Option(
+                "--mypy/--no-mypy", help="Run mypy --strict. Default: on for the covering set."
+            ),
+        ] = None,
+        workdir: Annotated[
+            Path | None,
+            typer.Option(
+                "--workdir", help="Where to render the rows. Default: a temporary folder."
+            ),
+        ] = None,
+        environments: Annotated[
+            Path | None,
+            typer.Option("--environments", help="Prepared environments. Default: the user cache."),
+        ] = None,
+    ) -> None:
+        """Render each row of a matrix set and run its checks and its own tests."""
+        source = Path(template) if template is not None else bundled_template()
+        template_model = option_model_for(str(source))
+        if template_model is None:
+            raise FastgenError(f"--template {source} must be a folder holding copier.yml")
+        rows = matrix.select(template_model, set_name)
+        if shard is not None:
+            rows = matrix.shard(rows, *parse_shard(shard))
+        run_typecheck = set_name == "covering" if typecheck is None else typecheck
+        with tempfile.TemporaryDirectory(prefix="fastgen-matrix-") as scratch:
+            runner = MatrixRunner(
+                template=source,
+                model=template_model,
+                workdir=workdir if workdir is not None else Path(scratch),
+                environments=PreparedEnvironments(environments or default_environments_root()),
+                jobs=jobs,
+            )
+            report = runner.run(set_name, rows, typecheck=lambda _row: run_typecheck)
+        typer.echo(report.summary())
+        if report.failed:
+            raise typer.Exit(1)
+
+    return test_matrix

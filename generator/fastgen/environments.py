@@ -1,0 +1,94 @@
+"""Prepared environments: one virtualenv per Python version and dependency set, shared by projects.
+
+Rendered projects do not each install their dependencies; every project whose dependencies match
+runs its tools in the same environment, built once with uv. A file lock lets parallel workers and
+processes share them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import tomllib
+from pathlib import Path
+
+from filelock import FileLock
+
+from fastgen.errors import FastgenError
+
+# pyenv keeps other Pythons out of sight unless told which to show; uv then finds them.
+PYENV_VERSIONS = "3.11.7:3.12.1:3.13.0"
+
+
+def uv_binary() -> str:
+    """uv from the `uv` package when installed, else from PATH."""
+    try:
+        import uv  # optional: only the matrix runner and the tests need it
+    except ImportError:
+        found = shutil.which("uv")
+        if found is None:
+            raise FastgenError("uv is needed to prepare environments: pip install uv") from None
+        return found
+    return str(uv.find_uv_bin())
+
+
+def uv_environment() -> dict[str, str]:
+    """The process environment for uv, with every Python that pyenv holds visible to it."""
+    env = dict(os.environ)
+    env.setdefault("PYENV_VERSION", PYENV_VERSIONS)
+    env.pop("VIRTUAL_ENV", None)
+    return env
+
+
+def dependencies_of(pyproject: Path) -> list[str]:
+    """The runtime and `dev` group requirements of a generated project."""
+    config = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    runtime: list[str] = config["project"]["dependencies"]
+    dev: list[str] = config.get("dependency-groups", {}).get("dev", [])
+    return sorted(runtime + dev)
+
+
+def python_version_of(pyproject: Path) -> str:
+    """The Python a generated project targets: the version in its `requires-python`."""
+    config = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    return str(config["project"]["requires-python"]).removeprefix(">=")
+
+
+class PreparedEnvironments:
+    """Shared environments under `root`, created on first use."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True)
+
+    def python_for(self, project: Path) -> Path:
+        """The interpreter of an environment that satisfies `project`'s dependencies."""
+        pyproject = project / "pyproject.toml"
+        requirements = dependencies_of(pyproject)
+        python_version = python_version_of(pyproject)
+        key = hashlib.sha256("\n".join(requirements).encode()).hexdigest()[:12]
+        venv = self.root / f"py{python_version}-{key}"
+        complete = venv / ".prepared"
+        with FileLock(str(venv) + ".lock"):
+            if not complete.exists():
+                self._create(venv, python_version, requirements)
+                complete.write_text("\n".join(requirements) + "\n", encoding="utf-8")
+        return venv / "bin" / "python"
+
+    def mypy_cache(self, python: Path) -> Path:
+        """A mypy cache shared by one environment's projects: third-party analysis is reused."""
+        return python.parent.parent / ".mypy-cache"
+
+    @staticmethod
+    def _create(venv: Path, python_version: str, requirements: list[str]) -> None:
+        uv, env = uv_binary(), uv_environment()
+        for command in (
+            [uv, "venv", "--quiet", "--clear", "--python", python_version, str(venv)],
+            [uv, "pip", "install", "--quiet", "--python", str(venv), *requirements],
+        ):
+            result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+            if result.returncode != 0:
+                detail = " ".join(result.stderr.split())[-500:]
+                raise FastgenError(f"cannot prepare {venv.name}: {detail}")

@@ -1,0 +1,249 @@
+"""Render every row of a matrix, check it, and run its own tool chain and tests, fast.
+
+Three phases, each on all cores:
+1. render and check statically (processes: Copier is not thread-safe);
+2. prepare one environment per distinct dependency set (shared by every row that needs it);
+3. lint, type-check (where asked) and test each distinct project once: rows whose test-relevant
+   files are byte-identical share one run, and the report says which rows reused whose result.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import os
+import shlex
+import subprocess
+import time
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from statistics import median
+
+from fastgen.environments import PreparedEnvironments
+from fastgen.errors import FastgenError
+from fastgen.matrix import Row, data_arguments, row_label
+from fastgen.options import OptionModel
+from fastgen.project_checks import static_problems
+from fastgen.render import RenderRequest, render_project
+
+# Files that no lint, type check or test of the project reads: rows differing only in these
+# share one run. Anything not listed here counts.
+NOT_TEST_RELEVANT = frozenset(
+    {
+        ".copier-answers.yml",
+        "README.md",
+        "Dockerfile",
+        ".dockerignore",
+        "compose.yaml",
+        "compose.override.yaml",
+    }
+)
+OUTPUT_TAIL = 3000
+
+
+@dataclass
+class Failure:
+    step: str
+    command: str
+    output: str
+
+
+@dataclass
+class RowResult:
+    row: Row
+    label: str
+    project: Path
+    fingerprint: str = ""
+    seconds: dict[str, float] = field(default_factory=dict)
+    failure: Failure | None = None
+    reused_from: str | None = None
+    typechecked: bool = False
+
+
+@dataclass
+class Report:
+    set_name: str
+    results: list[RowResult]
+    seconds: float
+    template: str
+
+    @property
+    def failed(self) -> list[RowResult]:
+        return [result for result in self.results if result.failure is not None]
+
+    @property
+    def reused(self) -> list[RowResult]:
+        return [result for result in self.results if result.reused_from is not None]
+
+    def reproduce(self, row: Row, failure: Failure) -> str:
+        """The commands that rebuild the row and run the step that failed."""
+        data = " ".join(f"--data {shlex.quote(pair)}" for pair in data_arguments(row))
+        new = f"fastgen new svc --defaults --no-git --template {shlex.quote(self.template)} {data}"
+        return f"{new} && cd svc && {failure.command}"
+
+    def summary(self) -> str:
+        total = len(self.results)
+        rendered = sum("render" in r.seconds for r in self.results)
+        tested = sum("tests" in r.seconds for r in self.results)
+        typechecked = sum(r.typechecked for r in self.results)
+        per_minute = total / self.seconds * 60 if self.seconds else 0.0
+        lines = [
+            f"matrix {self.set_name}: {total} rows, {rendered} rendered and checked, "
+            f"{tested} tested, {len(self.reused)} reused, {typechecked} type-checked, "
+            f"{len(self.failed)} failed, in {self.seconds:.1f} s ({per_minute:.1f} rows/min)",
+            "median seconds per run: "
+            + ", ".join(f"{step} {value:.2f}" for step, value in self.step_medians().items()),
+        ]
+        lines += [f"reused: {r.label} <- {r.reused_from}" for r in self.reused]
+        for result in self.results:
+            if result.failure is not None:
+                lines += [
+                    f"FAILED {result.label}: {result.failure.step}",
+                    f"  reproduce: {self.reproduce(result.row, result.failure)}",
+                    *("  | " + line for line in result.failure.output.splitlines()[-25:]),
+                ]
+        return "\n".join(lines)
+
+    def step_medians(self) -> dict[str, float]:
+        steps: dict[str, list[float]] = defaultdict(list)
+        for result in self.results:
+            for step, seconds in result.seconds.items():
+                steps[step].append(seconds)
+        return {step: median(values) for step, values in steps.items()}
+
+
+@dataclass
+class MatrixRunner:
+    """Runs rows of a matrix against one template, in `workdir`, on `jobs` cores."""
+
+    template: Path
+    model: OptionModel
+    workdir: Path
+    environments: PreparedEnvironments
+    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+
+    def run(
+        self,
+        set_name: str,
+        rows: Sequence[Row],
+        typecheck: Callable[[Row], bool] = lambda _row: False,
+    ) -> Report:
+        started = time.monotonic()
+        results = [
+            RowResult(row=row, label=row_label(row, self.model), project=self._row_dir(index))
+            for index, row in enumerate(rows, start=1)
+        ]
+        self._render_all(results)
+        groups: dict[str, list[RowResult]] = defaultdict(list)
+        for result in results:
+            if result.failure is None:
+                groups[result.fingerprint].append(result)
+        self._prepare_environments([group[0] for group in groups.values()])
+        with ThreadPoolExecutor(max_workers=self.jobs) as pool:
+            futures = [
+                pool.submit(self._test_group, group, any(typecheck(r.row) for r in group))
+                for group in groups.values()
+            ]
+            for future in futures:
+                future.result()
+        return Report(set_name, results, time.monotonic() - started, str(self.template))
+
+    def _row_dir(self, index: int) -> Path:
+        return self.workdir / f"row-{index:04d}"
+
+    def _render_all(self, results: list[RowResult]) -> None:
+        with ProcessPoolExecutor(max_workers=self.jobs) as pool:
+            outcomes = pool.map(
+                _render_and_check,
+                [str(self.template)] * len(results),
+                [result.row for result in results],
+                [result.project for result in results],
+                [self.model] * len(results),
+            )
+            for result, (fingerprint, seconds, failure) in zip(results, outcomes, strict=True):
+                result.fingerprint, result.failure = fingerprint, failure
+                result.seconds.update(seconds)
+
+    def _prepare_environments(self, representatives: list[RowResult]) -> None:
+        for result in representatives:
+            try:
+                self.environments.python_for(result.project)
+            except FastgenError as error:
+                result.failure = Failure("environment", "uv sync", str(error))
+
+    def _test_group(self, group: list[RowResult], typecheck: bool) -> None:
+        first, *others = group
+        if first.failure is None:
+            self._test(first, typecheck)
+        for other in others:
+            other.reused_from = first.label
+            other.failure = first.failure
+            other.typechecked = first.typechecked
+
+    def _test(self, result: RowResult, typecheck: bool) -> None:
+        python = self.environments.python_for(result.project)
+        mypy = ["-m", "mypy", "--strict", "--cache-dir", str(self.environments.mypy_cache(python))]
+        steps: list[tuple[str, list[str]]] = [
+            ("lint", ["-m", "ruff", "check", "--no-cache", "."]),
+            ("format", ["-m", "ruff", "format", "--check", "--no-cache", "."]),
+            *([("mypy", mypy)] if typecheck else []),
+            ("tests", ["-m", "pytest", "--cov", "-q", "-p", "no:cacheprovider"]),
+        ]
+        env = {key: value for key, value in self.env.items() if key != "VIRTUAL_ENV"}
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        for step, arguments in steps:
+            started = time.monotonic()
+            completed = subprocess.run(
+                [str(python), *arguments],
+                cwd=result.project,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            result.seconds[step] = time.monotonic() - started
+            if completed.returncode != 0:
+                output = (completed.stdout + completed.stderr)[-OUTPUT_TAIL:]
+                command = "python " + " ".join(arguments)
+                result.failure = Failure(step, command, output)
+                return
+        result.typechecked = typecheck
+
+
+def fingerprint(project: Path) -> str:
+    """A hash of the files that the project's lint, type check and tests read."""
+    digest = hashlib.sha256()
+    for path in sorted(project.rglob("*")):
+        relative = path.relative_to(project).as_posix()
+        if (
+            path.is_file()
+            and relative not in NOT_TEST_RELEVANT
+            and not relative.startswith(".git/")
+        ):
+            digest.update(relative.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _render_and_check(
+    template: str, row: Row, project: Path, model: OptionModel
+) -> tuple[str, dict[str, float], Failure | None]:
+    seconds: dict[str, float] = {}
+    started = time.monotonic()
+    try:
+        # Copier's notes about the source (no tags yet, a dirty tree) would repeat for every row.
+        with contextlib.redirect_stderr(io.StringIO()):
+            render_project(RenderRequest(template=template, destination=project, data=row))
+    except FastgenError as error:
+        return "", seconds, Failure("render", "(rendering)", str(error))
+    seconds["render"] = time.monotonic() - started
+    started = time.monotonic()
+    problems = static_problems(project, model)
+    seconds["static"] = time.monotonic() - started
+    if problems:
+        return "", seconds, Failure("static", "(static checks)", "\n".join(problems))
+    return fingerprint(project), seconds, None
