@@ -28,6 +28,12 @@ def parse_data_pairs(pairs: Iterable[str]) -> dict[str, str]:
 
 def load_data_file(path: Path) -> dict[str, Any]:
     """Read an answers file (YAML mapping); Copier's own `_`-prefixed keys are ignored."""
+    raw = read_answers_mapping(path)
+    return {key: value for key, value in raw.items() if not key.startswith("_")}
+
+
+def read_answers_mapping(path: Path) -> dict[str, Any]:
+    """Every key of an answers file, Copier's `_src_path` and `_commit` included."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as error:
@@ -41,7 +47,7 @@ def load_data_file(path: Path) -> dict[str, Any]:
         return {}
     if not isinstance(raw, dict) or not all(isinstance(key, str) for key in raw):
         raise FastgenError(f"answers file {path} must be a mapping of question names to answers")
-    return {key: value for key, value in raw.items() if not key.startswith("_")}
+    return raw
 
 
 def merge_answers(

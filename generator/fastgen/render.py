@@ -8,7 +8,7 @@ import tempfile
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, redirect_stderr
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,10 @@ import copier
 from copier.errors import CopierError, CopierWarning
 from plumbum import ProcessExecutionError
 
+from fastgen import __version__
 from fastgen.errors import FastgenError
+from fastgen.recorded import record_template
+from fastgen.template_source import absolute_source, is_bundled
 
 
 @dataclass(frozen=True)
@@ -40,11 +43,13 @@ def render_project(request: RenderRequest) -> dict[str, Any]:
     first dry run resolves them all and the real run receives them as data.
     """
     check_destination(request.destination, force=request.force)
-    answers = _resolve_answers(request)
+    request = replace(request, template=absolute_source(request.template))
+    answers = resolve_answers(request)
     copy = _copier_call(request, answers)
     if request.pretend:
         copy(request.destination, pretend=True, quiet=False)
-    elif request.force and request.destination.exists():
+        return answers
+    if request.force and request.destination.exists():
         # Copier's conflict handling: files the template makes are overwritten, none is deleted.
         copy(request.destination, overwrite=True)
     else:
@@ -52,6 +57,10 @@ def render_project(request: RenderRequest) -> dict[str, Any]:
             staged = Path(staging) / "project"
             copy(staged)
             _move_into_place(staged, request.destination)
+    if is_bundled(request.template):
+        # The wheel's copy of the template is no git repository, so Copier records no release;
+        # the wheel's version names it, so that `fastgen update --template` can start from it.
+        record_template(request.destination, commit=__version__)
     return answers
 
 
@@ -65,12 +74,13 @@ def check_destination(destination: Path, *, force: bool) -> None:
         )
 
 
-def _resolve_answers(request: RenderRequest) -> dict[str, Any]:
+def resolve_answers(request: RenderRequest) -> dict[str, Any]:
+    """Every answer the template would render with, validated by a dry run that writes nothing."""
     # Copier's notes on the template source (no tags, dirty tree) are shown once, by the real run.
     notes = io.StringIO()
     with (
         tempfile.TemporaryDirectory(prefix="fastgen-") as scratch,
-        _copier_errors(),
+        copier_errors(),
         warnings.catch_warnings(),
         redirect_stderr(notes),
     ):
@@ -95,7 +105,7 @@ def _resolve_answers(request: RenderRequest) -> dict[str, Any]:
 def _copier_call(request: RenderRequest, answers: Mapping[str, Any]) -> Callable[..., None]:
     def copy(destination: Path, **options: Any) -> None:
         options.setdefault("quiet", True)
-        with _copier_errors():
+        with copier_errors():
             copier.run_copy(
                 request.template,
                 destination,
@@ -118,7 +128,7 @@ def _move_into_place(staged: Path, destination: Path) -> None:
 
 
 @contextmanager
-def _copier_errors() -> Iterator[None]:
+def copier_errors() -> Iterator[None]:
     """Turn Copier's and git's exceptions into one-line errors."""
     try:
         yield

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from fastgen.errors import FastgenError
 from fastgen.options import OptionModel
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
+_BUNDLED_DIR = _PACKAGE_DIR / "bundled"
+# `scheme://...`, scp-like `user@host:path`, and Copier's `gh:`/`gl:` shortcuts.
+_URL = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*://|[\w.-]+@[\w.-]+:|gh:|gl:)")
 
 
 def bundled_template() -> Path:
     """The template that ships with this installation of fastgen."""
-    candidates = (_PACKAGE_DIR / "bundled", _PACKAGE_DIR.parents[1])
+    candidates = (_BUNDLED_DIR, _PACKAGE_DIR.parents[1])
     for root in candidates:
         if (root / "copier.yml").is_file() and (root / "template").is_dir():
             return root
@@ -33,3 +37,22 @@ def option_model_for(source: str | None) -> OptionModel | None:
 
 def bundled_option_model() -> OptionModel:
     return OptionModel.from_file(bundled_template() / "copier.yml")
+
+
+def is_bundled(source: str) -> bool:
+    """Whether `source` is the template copy inside an installed wheel (not a git repo)."""
+    return Path(source).expanduser().resolve() == _BUNDLED_DIR
+
+
+def is_url(source: str) -> bool:
+    """Whether Copier reads `source` as a remote repository rather than a local path."""
+    return _URL.match(source) is not None
+
+
+def absolute_source(source: str) -> str:
+    """A local template path made absolute; a URL (`gh:owner/repo`, `https://...`) as it is.
+
+    Copier records the path it was given in the answers file and resolves a relative one from the
+    folder `copier update` runs in, so a relative path would break later updates.
+    """
+    return source if is_url(source) else str(Path(source).expanduser().resolve())
