@@ -22,6 +22,7 @@ from fastgen.options import OptionModel
 from fastgen.reference import markdown_reference
 from fastgen.render import RenderRequest, render_project
 from fastgen.template_source import bundled_option_model, bundled_template, option_model_for
+from fastgen.update_command import update
 
 
 def _show_version(value: bool) -> None:
@@ -182,6 +183,7 @@ def build_app(model: OptionModel | None = None) -> typer.Typer:
     app.callback()(_root)
     app.command("new")(_new_command(model))
     app.command("options")(_options_command(model))
+    app.command("update")(update)
     app.command("matrix")(matrix_command(model))
     app.command("test-matrix")(test_matrix_command())
     return app

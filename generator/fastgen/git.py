@@ -1,9 +1,10 @@
-"""The new project's git repository: fastgen does what a Copier task would, without --trust."""
+"""The project's git repository: fastgen does what a Copier task would, without --trust."""
 
 from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 
 from fastgen.errors import FastgenError
@@ -11,31 +12,39 @@ from fastgen.errors import FastgenError
 
 def init_repository(project: Path, *, message: str, author_name: str, author_email: str) -> None:
     """`git init` the project and commit every file, unless it already is a repository."""
-    git = shutil.which("git")
-    if git is None:
-        raise FastgenError("git is not installed; install it or pass --no-git")
+    _git_command()  # fail before anything when git is missing
     if (project / ".git").exists():
         return
+    run_git(project, "init", "--quiet", step="init")
+    commit(project, ["--all"], message=message, author_name=author_name, author_email=author_email)
+
+
+def commit(
+    project: Path, paths: Sequence[str], *, message: str, author_name: str, author_email: str
+) -> None:
+    """Stage `paths` (or `--all`) and commit them, with the author as identity if git has none."""
     identity: list[str] = []
-    if not _configured(git, project, "user.email"):
+    if not run_git(project, "config", "--get", "user.email", check=False).strip():
         # A fresh machine often has no git identity; the project's author stands in for it.
         identity = ["-c", f"user.name={author_name}", "-c", f"user.email={author_email}"]
-    steps = {
-        "init": ["init", "--quiet"],
-        "add": ["add", "--all"],
-        "commit": [*identity, "commit", "--quiet", "--no-verify", "--message", message],
-    }
-    for step, arguments in steps.items():
-        result = subprocess.run(
-            [git, *arguments], cwd=project, capture_output=True, text=True, check=False
-        )
-        if result.returncode != 0:
-            detail = " ".join(result.stderr.split()) or f"exit code {result.returncode}"
-            raise FastgenError(f"git {step} failed in {project}: {detail}")
+    run_git(project, "add", *paths, step="add")
+    commit_arguments = ["commit", "--quiet", "--no-verify", "--message", message]
+    run_git(project, *identity, *commit_arguments, step="commit")
 
 
-def _configured(git: str, project: Path, key: str) -> bool:
+def run_git(project: Path, *arguments: str, step: str = "", check: bool = True) -> str:
+    """Run git in `project` and return its output; a failure is a one-line error when `check`."""
     result = subprocess.run(
-        [git, "config", "--get", key], cwd=project, capture_output=True, text=True, check=False
+        [_git_command(), *arguments], cwd=project, capture_output=True, text=True, check=False
     )
-    return bool(result.stdout.strip())
+    if check and result.returncode != 0:
+        detail = " ".join(result.stderr.split()) or f"exit code {result.returncode}"
+        raise FastgenError(f"git {step or arguments[0]} failed in {project}: {detail}")
+    return result.stdout
+
+
+def _git_command() -> str:
+    git = shutil.which("git")
+    if git is None:
+        raise FastgenError("git is not installed; install it (`fastgen new` also takes --no-git)")
+    return git

@@ -1,0 +1,84 @@
+"""What an update left unresolved, which Copier does not report: it exits 0 all the same.
+
+Copier merges a template change into a file the user changed with `git apply`; a hunk that does not
+apply is, with `--conflict inline`, merged with `git merge-file` (conflict markers, and the path
+recorded as unmerged in the index) or, with `--conflict rej`, left in a `<file>.rej` beside it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastgen.git import run_git
+
+# Two-letter `git status` codes of a path with unmerged stages.
+_UNMERGED = frozenset({"DD", "AU", "UD", "UA", "DU", "AA", "UU"})
+# A conflict marker opens or closes a line; `=======` alone is too common (underlines) to count.
+_MARKER = re.compile(rb"^(?:<{7}|>{7})(?: |$)", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One line of `git status`: its two-letter code and the path, relative to the project."""
+
+    code: str
+    path: str
+
+
+@dataclass(frozen=True)
+class Conflict:
+    path: str
+    reasons: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return f"{self.path} ({', '.join(self.reasons)})"
+
+
+def changes(project: Path) -> list[Change]:
+    """Every changed, untracked or ignored-but-matching path below `project`.
+
+    `--ignored=matching` lists a `*.rej` that the project's .gitignore hides, but an ignored folder
+    such as `.venv/` as one line, not file by file.
+    """
+    prefix = run_git(project, "rev-parse", "--show-prefix").strip()
+    output = run_git(
+        project,
+        "status",
+        "--porcelain=v1",
+        "-z",
+        "--untracked-files=all",
+        "--ignored=matching",
+        "--",
+        ".",
+    )
+    entries = iter(output.split("\0"))
+    found: list[Change] = []
+    for entry in entries:
+        if not entry:
+            continue
+        code, path = entry[:2], entry[3:]
+        if code[0] in "RC":
+            next(entries, None)  # a rename or copy is followed by its source path
+        found.append(Change(code=code, path=path.removeprefix(prefix)))
+    return found
+
+
+def find_conflicts(project: Path, found: list[Change]) -> list[Conflict]:
+    """The paths an update left unresolved: unmerged, rejected hunks, or conflict markers."""
+    reasons: dict[str, list[str]] = {}
+    for change in found:
+        if change.code in _UNMERGED:
+            reasons.setdefault(change.path, []).append("unmerged")
+        if change.path.endswith(".rej"):
+            reasons.setdefault(change.path, []).append("rejected hunks")
+        elif change.code != "!!" and _has_markers(project / change.path):
+            reasons.setdefault(change.path, []).append("conflict markers")
+    return [Conflict(path, tuple(why)) for path, why in sorted(reasons.items())]
+
+
+def _has_markers(path: Path) -> bool:
+    if not path.is_file():
+        return False  # deleted, or a folder
+    return _MARKER.search(path.read_bytes()) is not None

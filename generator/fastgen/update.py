@@ -1,0 +1,164 @@
+"""`fastgen update`: Copier's update, checked before it starts and checked for conflicts after."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import copier
+
+from fastgen.answers import check_known
+from fastgen.conflicts import Conflict, changes, find_conflicts
+from fastgen.errors import FastgenError
+from fastgen.git import commit, run_git
+from fastgen.recorded import ANSWERS_FILE, Recorded, read_recorded, record_template
+from fastgen.render import RenderRequest, copier_errors, resolve_answers
+from fastgen.template_source import absolute_source, is_bundled, is_url, option_model_for
+
+
+@dataclass(frozen=True)
+class UpdateRequest:
+    """What `fastgen update` was asked to do."""
+
+    project: Path
+    data: Mapping[str, Any] = field(default_factory=dict)
+    vcs_ref: str | None = None
+    template: str | None = None
+    conflict: Literal["inline", "rej"] = "inline"
+    defaults: bool = True
+    pretend: bool = False
+
+
+@dataclass(frozen=True)
+class UpdateResult:
+    old_release: str
+    new_release: str
+    status: str
+    """`git status --short` of the project after the update: what it changed."""
+    conflicts: tuple[Conflict, ...]
+
+
+def update_project(request: UpdateRequest) -> UpdateResult:
+    """Update the project; with `pretend`, update a throwaway clone of it and report that.
+
+    Nothing is touched until every check has passed: the project is a clean git work tree with an
+    answers file that names a git template source and release, and the answers are valid for the
+    template release it updates to.
+    """
+    recorded = check_updatable(request.project)
+    source = template_source(recorded, request.template)
+    # Like `fastgen new`: a local template's questions are known before Copier fetches anything.
+    model = None if is_url(source) else option_model_for(source)
+    if model is not None:
+        check_known(request.data, model)
+    # The answers the project keeps, with the changed ones, must all be valid for the new release.
+    resolve_answers(
+        RenderRequest(
+            template=source,
+            destination=request.project,
+            data={**recorded.answers, **request.data},
+            vcs_ref=request.vcs_ref,
+        )
+    )
+    if not request.pretend:
+        return _update_in_place(request.project, request, recorded, source)
+    with tempfile.TemporaryDirectory(prefix="fastgen-update-") as scratch:
+        top = run_git(request.project, "rev-parse", "--show-toplevel").strip()
+        prefix = run_git(request.project, "rev-parse", "--show-prefix").strip()
+        run_git(Path(scratch), "clone", "--quiet", top, "repository")
+        return _update_in_place(Path(scratch, "repository", prefix), request, recorded, source)
+
+
+def check_updatable(project: Path) -> Recorded:
+    """Refuse, touching nothing, a project that Copier could not update safely."""
+    if not project.is_dir():
+        raise FastgenError(f"{project} is not a folder")
+    if not (project / ANSWERS_FILE).is_file():
+        raise FastgenError(
+            f"{project} has no {ANSWERS_FILE}: only a project made from the template can be updated"
+        )
+    inside = run_git(project, "rev-parse", "--is-inside-work-tree", check=False).strip()
+    if inside != "true":
+        raise FastgenError(
+            f"{project} is not in a git repository; Copier merges an update with git: "
+            "run git init and commit the project first"
+        )
+    dirty = run_git(project, "status", "--porcelain", "--", ".").splitlines()
+    if dirty:
+        raise FastgenError(
+            f"{project} has uncommitted changes (e.g. {dirty[0][3:]}); "
+            "commit or stash them, then update"
+        )
+    recorded = read_recorded(project)
+    if recorded.commit is None:
+        raise FastgenError(
+            f"{recorded.path} records no template release (_commit) to merge from; add "
+            "`_commit: <release it was made from>` to it, commit, and update again"
+        )
+    return recorded
+
+
+def template_source(recorded: Recorded, override: str | None) -> str:
+    """The git repository to update from: `--template`, or the source the answers file names."""
+    hint = "pass --template with the fastgen repository's git URL or the path of a clone"
+    if override is not None:
+        source = absolute_source(override)
+    elif recorded.src_path is None:
+        raise FastgenError(f"{recorded.path} records no template source (_src_path); {hint}")
+    elif is_bundled(recorded.src_path):
+        raise FastgenError(
+            "the project was made from the template copy inside the installed fastgen, "
+            f"which is not a git repository; {hint} (once: it is recorded)"
+        )
+    else:
+        source = recorded.src_path
+    if is_url(source):
+        return source
+    if not Path(source).is_absolute():
+        raise FastgenError(
+            f"{recorded.path} records the template as the relative path {source}, which Copier "
+            f"reads from the folder it runs in; {hint} (once: it is recorded absolute)"
+        )
+    if not (Path(source) / ".git").exists():
+        raise FastgenError(f"the template source {source} is not a git repository; {hint}")
+    return source
+
+
+def _update_in_place(
+    project: Path, request: UpdateRequest, recorded: Recorded, source: str
+) -> UpdateResult:
+    if source != recorded.src_path:
+        # Copier reads the source of both the old and the new release from the answers file.
+        record_template(project, src_path=source)
+        commit(
+            project,
+            [ANSWERS_FILE],
+            message=f"Record the template source {source}",
+            author_name=str(recorded.answers.get("author_name", "fastgen")),
+            author_email=str(recorded.answers.get("author_email", "fastgen@localhost")),
+        )
+    try:
+        with copier_errors():
+            copier.run_update(
+                project,
+                data=dict(request.data),
+                vcs_ref=request.vcs_ref,
+                defaults=request.defaults,
+                skip_answered=True,  # ask (without --defaults) only the questions new to it
+                overwrite=True,
+                quiet=True,
+                conflict=request.conflict,
+            )
+    except FastgenError as error:
+        if run_git(project, "status", "--porcelain", "--", "."):
+            raise FastgenError(f"{error} (the update stopped part-way: see git status)") from error
+        raise
+    return UpdateResult(
+        old_release=str(recorded.commit),
+        new_release=str(read_recorded(project).commit),
+        status=run_git(project, "status", "--short", "--", "."),
+        conflicts=tuple(find_conflicts(project, changes(project))),
+    )
