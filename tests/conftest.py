@@ -166,3 +166,20 @@ def prepared(tmp_path_factory: pytest.TempPathFactory) -> PreparedEnvironments:
     root = tmp_path_factory.getbasetemp().parent / "prepared-envs"
     root.mkdir(exist_ok=True)
     return PreparedEnvironments(root)
+
+
+def check_generated_project(
+    project: Path, python_version: str, prepared: PreparedEnvironments
+) -> subprocess.CompletedProcess[str]:
+    """Run a rendered project's own checks (ruff, ruff format, mypy --strict, its tests with
+    coverage) in the prepared environment that fits it; return the test run."""
+    python = str(prepared.python_for(project, python_version))
+    env = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    mypy_cache = python + "-mypy-cache"
+    run([python, "-m", "ruff", "check", "--no-cache", "."], cwd=project, env=env)
+    run([python, "-m", "ruff", "format", "--check", "--no-cache", "."], cwd=project, env=env)
+    run([python, "-m", "mypy", "--strict", "--cache-dir", mypy_cache], cwd=project, env=env)
+    return run(
+        [python, "-m", "pytest", "--cov", "-p", "no:cacheprovider", "-q"], cwd=project, env=env
+    )

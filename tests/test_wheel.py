@@ -7,6 +7,7 @@ from pathlib import Path
 
 import yaml
 
+from fastgen import __version__
 from tests.conftest import REPO_ROOT, UV, project_files, render, run, uv_environment
 
 
@@ -40,3 +41,10 @@ def test_fastgen_new_from_a_wheel_works_without_network(template_dir: Path, tmp_
     source = Path(answers["_src_path"])
     assert source.is_relative_to(venv), source
     assert (source / "copier.yml").is_file()
+    # That copy is no git repository: the wheel's version names its release, for later updates.
+    assert answers["_commit"] == __version__
+    refused = run(
+        [str(venv / "bin" / "fastgen"), "update", "svc", "--defaults"], cwd=tmp_path, check=False
+    )
+    assert refused.returncode != 0
+    assert "is not a git repository; pass --template" in refused.stderr

@@ -1,0 +1,422 @@
+"""Updating a generated project to a newer template release, with Copier and `fastgen update`.
+
+The template source is a local clone of this repository holding the working tree's template,
+tagged as a synthetic release; a second synthetic release changes the template the way a real one
+would (a changed file, a new file). Projects render at the first and update to the second. No
+network is needed.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+from packaging.version import InvalidVersion, Version
+
+from fastgen.recorded import ANSWERS_FILE, record_template
+from tests.conftest import (
+    COPIER,
+    FASTGEN,
+    REPO_ROOT,
+    PreparedEnvironments,
+    check_generated_project,
+    project_files,
+    run,
+    snapshot,
+)
+from tests.test_cli import assert_refused
+
+GIT_IDENTITY = ["-c", "user.name=Update Test", "-c", "user.email=update-test@example.com"]
+# What the newer synthetic release changes: a line appended to a rendered file, and a new file.
+RELEASE_README_LINE = "\nSee CHANGELOG.md for what each template release changed.\n"
+RELEASE_NEW_FILE = ("CHANGELOG.md.jinja", "# Changes to {{ project_name }}\n")
+
+
+def git(repository: Path, *arguments: str) -> str:
+    return run(["git", *GIT_IDENTITY, *arguments], cwd=repository).stdout
+
+
+def real_release_tags() -> list[str]:
+    """The PEP 440 tags of this repository: its real releases."""
+    tags = run(["git", "tag", "--list"], cwd=REPO_ROOT).stdout.split()
+    return sorted((tag for tag in tags if _is_version(tag)), key=Version)
+
+
+def _is_version(tag: str) -> bool:
+    try:
+        Version(tag)
+    except InvalidVersion:
+        return False
+    return True
+
+
+def copier_questions() -> dict[str, dict[str, object]]:
+    raw = yaml.safe_load((REPO_ROOT / "copier.yml").read_text(encoding="utf-8"))
+    return {name: spec for name, spec in raw.items() if not name.startswith("_")}
+
+
+def option_switches() -> list[tuple[str, str, str]]:
+    """(question, answer at generation, answer switched to through update)."""
+    switches = [("python_version", "3.12", "3.13")]
+    if "database" in copier_questions():
+        switches.append(("database", "sqlite", "postgresql"))
+    return switches
+
+
+@dataclass(frozen=True)
+class TemplateRepository:
+    """A clone of this repository with two synthetic releases of the working tree's template."""
+
+    path: Path
+    old: str
+    new: str
+
+
+@pytest.fixture(scope="module")
+def releases(tmp_path_factory: pytest.TempPathFactory) -> TemplateRepository:
+    path = tmp_path_factory.mktemp("releases") / "fastgen"
+    run(["git", "clone", "--quiet", str(REPO_ROOT), str(path)])
+    # The working tree's template, uncommitted changes included, as the older release.
+    shutil.rmtree(path / "template")
+    shutil.copytree(REPO_ROOT / "template", path / "template")
+    shutil.copy2(REPO_ROOT / "copier.yml", path / "copier.yml")
+    git(path, "add", "--all", "copier.yml", "template")
+    git(path, "commit", "--quiet", "--allow-empty", "--message", "The working tree")
+    # Synthetic releases come after every real one, so Copier's newest release is the last.
+    real = real_release_tags()
+    major = Version(real[-1]).major + 1 if real else 0
+    old, new = f"{major}.1.0", f"{major}.2.0"
+    git(path, "tag", old)
+    readme = path / "template" / "README.md.jinja"
+    readme.write_text(readme.read_text(encoding="utf-8") + RELEASE_README_LINE, encoding="utf-8")
+    name, content = RELEASE_NEW_FILE
+    (path / "template" / name).write_text(content, encoding="utf-8")
+    git(path, "add", "--all", "template")
+    git(path, "commit", "--quiet", "--message", "Release: a changelog")
+    git(path, "tag", new)
+    return TemplateRepository(path=path, old=old, new=new)
+
+
+def fastgen_new(
+    releases: TemplateRepository, destination: Path, *arguments: str, ref: str | None = None
+) -> Path:
+    """`fastgen new --defaults` from the clone at a release (the older one unless `ref`)."""
+    template = ["--template", str(releases.path), "--vcs-ref", ref or releases.old]
+    run([FASTGEN, "new", str(destination), "--defaults", *template, *arguments])
+    return destination
+
+
+def fastgen_update(
+    project: Path, *arguments: str, check: bool = True, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    return run([FASTGEN, "update", str(project), *arguments], check=check, cwd=cwd)
+
+
+@pytest.fixture(scope="module")
+def base_project(releases: TemplateRepository, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project made by `fastgen new` at the older release, committed; tests work on copies."""
+    return fastgen_new(releases, tmp_path_factory.mktemp("base") / "svc")
+
+
+@pytest.fixture
+def project(base_project: Path, tmp_path: Path) -> Path:
+    destination = tmp_path / "svc"
+    shutil.copytree(base_project, destination, symlinks=True)
+    return destination
+
+
+FreshRender = Callable[[Path], Path]
+
+
+@pytest.fixture(scope="module")
+def fresh_render(
+    releases: TemplateRepository, tmp_path_factory: pytest.TempPathFactory
+) -> FreshRender:
+    """The newer release rendered anew with the answers a project records, once per answers."""
+    renders: dict[str, Path] = {}
+
+    def render_like(project: Path) -> Path:
+        answers = (project / ANSWERS_FILE).read_text(encoding="utf-8")
+        if answers not in renders:
+            destination = tmp_path_factory.mktemp("fresh") / "svc"
+            data_file = ["--data-file", str(project / ANSWERS_FILE)]
+            renders[answers] = fastgen_new(
+                releases, destination, "--no-git", *data_file, ref=releases.new
+            )
+        return renders[answers]
+
+    return render_like
+
+
+def recorded(project: Path) -> dict[str, object]:
+    answers: dict[str, object] = yaml.safe_load(
+        (project / ANSWERS_FILE).read_text(encoding="utf-8")
+    )
+    return answers
+
+
+def assert_same_files(project: Path, reference: Path) -> None:
+    """Byte for byte the same files, apart from the answers file, whose answers are the same."""
+    updated, fresh = project_files(project), project_files(reference)
+    assert updated.keys() == fresh.keys()
+    for name in updated:
+        if name != ANSWERS_FILE:
+            assert updated[name] == fresh[name], name
+    assert recorded(project) == recorded(reference)
+
+
+def commit_all(project: Path, message: str) -> None:
+    git(project, "add", "--all")
+    git(project, "commit", "--quiet", "--message", message)
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{path.name} no longer holds {old!r}: pick another line to edit"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_release_tags_are_pep_440_and_name_their_wheel_version() -> None:
+    """A release tag names the version of the wheel built from it: `fastgen new` records it."""
+    for tag in real_release_tags():
+        pyproject = tomllib.loads(
+            run(["git", "show", f"{tag}:pyproject.toml"], cwd=REPO_ROOT).stdout
+        )
+        assert Version(pyproject["project"]["version"]) == Version(tag), tag
+
+
+@pytest.mark.parametrize("start", ["synthetic", *real_release_tags()])
+def test_an_unedited_project_updates_to_exactly_a_fresh_render(
+    start: str,
+    releases: TemplateRepository,
+    base_project: Path,
+    fresh_render: FreshRender,
+    tmp_path: Path,
+) -> None:
+    if start == "synthetic":
+        project = tmp_path / "svc"
+        shutil.copytree(base_project, project, symlinks=True)
+    else:
+        project = fastgen_new(releases, tmp_path / "svc", ref=start)
+    result = fastgen_update(project, "--defaults")
+    assert f"to {releases.new}" in result.stdout
+    assert recorded(project)["_commit"] == releases.new
+    assert_same_files(project, fresh_render(project))
+
+
+def test_user_edits_survive_an_update(
+    project: Path, releases: TemplateRepository, tmp_path: Path
+) -> None:
+    package = project / "src" / "my_service"
+    route = 'from fastapi import APIRouter\n\nrouter = APIRouter(prefix="/reports")\n'
+    (package / "reports.py").write_text(route, encoding="utf-8")
+    edit(
+        package / "core" / "config.py",
+        'log_level: LogLevel = "INFO"',
+        'log_level: LogLevel = "DEBUG"',
+    )
+    edit(
+        project / "pyproject.toml", "dependencies = [\n", 'dependencies = [\n    "orjson>=3.10",\n'
+    )
+    edit(project / "README.md", "# My Service\n", "# My Service, by the orders team\n")
+    commit_all(project, "Our changes")
+    edited = project_files(project)
+
+    result = fastgen_update(project, "--defaults")
+
+    assert "CHANGELOG.md" in result.stdout
+    after = project_files(project)
+    assert after["src/my_service/reports.py"] == edited["src/my_service/reports.py"]
+    assert after["src/my_service/core/config.py"] == edited["src/my_service/core/config.py"]
+    assert after["pyproject.toml"] == edited["pyproject.toml"]
+    readme = after["README.md"].decode()
+    assert readme.startswith("# My Service, by the orders team\n")
+    assert readme.endswith(RELEASE_README_LINE)
+    assert after["CHANGELOG.md"] == b"# Changes to My Service\n"
+    assert recorded(project)["_commit"] == releases.new
+
+
+@pytest.mark.parametrize("conflict", ["inline", "rej"])
+def test_an_edit_that_collides_with_the_release_is_a_reported_conflict(
+    project: Path, conflict: str
+) -> None:
+    readme = project / "README.md"
+    readme.write_text(readme.read_text(encoding="utf-8") + "\nOwned by the orders team.\n")
+    commit_all(project, "Our note")
+
+    result = fastgen_update(project, "--defaults", "--conflict", conflict, check=False)
+
+    assert result.returncode != 0, result.stdout
+    *listing, last = result.stderr.rstrip().splitlines()
+    assert last.startswith("fastgen: error: the update left conflicts in 1 path")
+    status = run(["git", "status", "--porcelain"], cwd=project).stdout
+    if conflict == "inline":
+        assert listing == ["  README.md (unmerged, conflict markers)"]
+        assert "UU README.md" in status
+        assert "<<<<<<< before updating" in readme.read_text(encoding="utf-8")
+    else:
+        assert listing == ["  README.md.rej (rejected hunks)"]
+        assert "?? README.md.rej" in status
+    # What merged cleanly is there all the same.
+    assert (project / "CHANGELOG.md").is_file()
+
+
+def test_pretend_reports_the_update_and_changes_nothing(project: Path) -> None:
+    before = snapshot(project)
+    result = fastgen_update(project, "--defaults", "--pretend")
+    assert result.stdout.startswith("Pretended:")
+    assert "?? CHANGELOG.md" in result.stdout
+    assert snapshot(project) == before
+
+    readme = project / "README.md"
+    readme.write_text(readme.read_text(encoding="utf-8") + "\nOwned by the orders team.\n")
+    commit_all(project, "Our note")
+    before = snapshot(project)
+    result = fastgen_update(project, "--defaults", "--pretend", check=False)
+    assert result.returncode != 0
+    assert "README.md (unmerged, conflict markers)" in result.stderr
+    assert "would leave conflicts" in result.stderr
+    assert snapshot(project) == before
+    assert run(["git", "status", "--porcelain"], cwd=project).stdout == ""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("question", "before", "after"), option_switches())
+def test_switching_an_option_through_update(
+    question: str,
+    before: str,
+    after: str,
+    releases: TemplateRepository,
+    fresh_render: FreshRender,
+    tmp_path: Path,
+    prepared: PreparedEnvironments,
+) -> None:
+    project = fastgen_new(releases, tmp_path / "svc", "--data", f"{question}={before}")
+    old_files = project_files(project)
+
+    fastgen_update(project, "--defaults", "--data", f"{question}={after}")
+
+    assert recorded(project)[question] == after
+    # Exactly the files of a project made with the new answer: the option's files appear.
+    assert_same_files(project, fresh_render(project))
+    changed = {
+        name for name, content in project_files(project).items() if old_files.get(name) != content
+    }
+    assert changed - {ANSWERS_FILE, "CHANGELOG.md", "README.md"}, "the switch changed no file"
+    python_version = str(recorded(project)["python_version"])
+    check_generated_project(project, python_version, prepared)
+
+
+@pytest.mark.parametrize("change", ["edited", "added", "staged"])
+def test_a_dirty_project_is_refused_and_left_as_it_was(project: Path, change: str) -> None:
+    readme = project / "README.md"
+    if change == "added":
+        (project / "notes.txt").write_text("mine\n", encoding="utf-8")
+    else:
+        readme.write_text(readme.read_text(encoding="utf-8") + "More.\n", encoding="utf-8")
+    if change == "staged":
+        git(project, "add", "README.md")
+    before, status = snapshot(project), run(["git", "status", "--porcelain"], cwd=project).stdout
+
+    result = fastgen_update(project, "--defaults", check=False)
+
+    assert_refused(result, project, before, "uncommitted changes")
+    assert run(["git", "status", "--porcelain"], cwd=project).stdout == status
+
+
+def test_a_project_that_cannot_be_updated_is_refused(
+    project: Path, releases: TemplateRepository, tmp_path: Path
+) -> None:
+    cases = {
+        "--data bogus=1": (project, ["--defaults", "-d", "bogus=1"], "unknown question bogus"),
+        "an invalid answer": (project, ["--defaults", "-d", "python_version=2.7"], "2.7"),
+        "no --defaults, no terminal": (project, [], "--defaults"),
+        "no answers file": (tmp_path / "empty", ["--defaults"], "no .copier-answers.yml"),
+        "no git repository": (tmp_path / "plain", ["--defaults"], "not in a git repository"),
+        "missing folder": (tmp_path / "nowhere", ["--defaults"], "is not a folder"),
+    }
+    (tmp_path / "empty").mkdir()
+    fastgen_new(releases, tmp_path / "plain", "--no-git")
+    for what, (destination, arguments, needle) in cases.items():
+        before = snapshot(tmp_path)
+        result = fastgen_update(destination, *arguments, check=False, cwd=tmp_path)
+        assert result.returncode != 0, what
+        assert_refused(result, tmp_path, before, needle)
+
+
+def test_plain_copier_update_needs_no_extra_flags(
+    project: Path, releases: TemplateRepository
+) -> None:
+    run([COPIER, "update", "--defaults"], cwd=project)
+    assert recorded(project)["_commit"] == releases.new
+    assert (project / "CHANGELOG.md").is_file()
+
+
+def beside_the_clone(releases: TemplateRepository, tmp_path: Path) -> Path:
+    """A new project folder whose parent also holds the clone, so `../fastgen` names it."""
+    workdir = releases.path.parent / "work"
+    workdir.mkdir(exist_ok=True)
+    return workdir / tmp_path.name
+
+
+def test_a_relative_template_path_is_recorded_absolute(
+    releases: TemplateRepository, tmp_path: Path
+) -> None:
+    project = beside_the_clone(releases, tmp_path)
+    new = [FASTGEN, "new", project.name, "--defaults", "--vcs-ref", releases.old]
+    run([*new, "--template", "../fastgen"], cwd=project.parent)
+    assert recorded(project)["_src_path"] == str(releases.path.resolve())
+    # So the update works from any folder.
+    fastgen_update(project, "--defaults", cwd=tmp_path)
+    assert recorded(project)["_commit"] == releases.new
+
+
+def test_a_relative_path_recorded_by_plain_copier_is_fixed_with_template(
+    releases: TemplateRepository, tmp_path: Path
+) -> None:
+    project = beside_the_clone(releases, tmp_path)
+    copy = [COPIER, "copy", "--defaults", "--quiet", "--vcs-ref", releases.old]
+    run([*copy, "../fastgen", project.name], cwd=project.parent)
+    assert recorded(project)["_src_path"] == "../fastgen"  # Copier keeps the path as given
+    git(project, "init", "--quiet")
+    commit_all(project, "Generate")
+
+    before = snapshot(project)
+    refused = fastgen_update(project, "--defaults", check=False, cwd=tmp_path)
+    assert_refused(refused, project, before, "relative path ../fastgen")
+
+    fastgen_update(project, "--defaults", "--template", str(releases.path), cwd=tmp_path)
+    assert recorded(project)["_src_path"] == str(releases.path.resolve())
+    assert recorded(project)["_commit"] == releases.new
+    log = git(project, "log", "--format=%s").splitlines()
+    assert log[0] == f"Record the template source {releases.path.resolve()}"
+
+
+def test_a_project_from_a_template_folder_updates_once_given_a_repository(
+    releases: TemplateRepository, fresh_render: FreshRender, tmp_path: Path
+) -> None:
+    """As from a wheel: a plain folder as source, its release recorded as the wheel records it."""
+    folder = tmp_path / "bundled"
+    folder.mkdir()
+    archive = tmp_path / "release.tar"
+    git(releases.path, "archive", "--format=tar", "--output", str(archive), releases.old)
+    run(["tar", "-x", "-f", str(archive), "-C", str(folder)])
+    project = tmp_path / "svc"
+    run([FASTGEN, "new", str(project), "--defaults", "--no-git", "--template", str(folder)])
+    record_template(project, commit=releases.old)
+    git(project, "init", "--quiet")
+    commit_all(project, "Generate")
+
+    before = snapshot(project)
+    refused = fastgen_update(project, "--defaults", check=False)
+    assert_refused(refused, project, before, "is not a git repository; pass --template")
+
+    fastgen_update(project, "--defaults", "--template", str(releases.path))
+    assert recorded(project)["_src_path"] == str(releases.path.resolve())
+    assert_same_files(project, fresh_render(project))
