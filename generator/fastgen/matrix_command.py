@@ -120,6 +120,13 @@ def test_matrix_command() -> Callable[..., None]:
                 "--workdir", help="Where to render the rows. Default: a temporary folder."
             ),
         ] = None,
+        reuse: Annotated[
+            bool,
+            typer.Option(
+                "--reuse/--no-reuse",
+                help="Test rows with byte-identical test-relevant files once.",
+            ),
+        ] = True,
         environments: Annotated[
             Path | None,
             typer.Option("--environments", help="Prepared environments. Default: the user cache."),
@@ -141,6 +148,7 @@ def test_matrix_command() -> Callable[..., None]:
                 workdir=workdir if workdir is not None else Path(scratch),
                 environments=PreparedEnvironments(environments or default_environments_root()),
                 jobs=jobs,
+                reuse=reuse,
             )
             report = runner.run(set_name, rows, typecheck=lambda _row: run_typecheck)
         typer.echo(report.summary())

@@ -126,6 +126,7 @@ class MatrixRunner:
     environments: PreparedEnvironments
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    reuse: bool = True
 
     def run(
         self,
@@ -142,7 +143,8 @@ class MatrixRunner:
         groups: dict[str, list[RowResult]] = defaultdict(list)
         for result in results:
             if result.failure is None:
-                groups[result.fingerprint].append(result)
+                key = result.fingerprint if self.reuse else str(result.project)
+                groups[key].append(result)
         self._prepare_environments([group[0] for group in groups.values()])
         with ThreadPoolExecutor(max_workers=self.jobs) as pool:
             futures = [
