@@ -19,6 +19,7 @@ import pytest
 import yaml
 from packaging.version import InvalidVersion, Version
 
+from fastgen.conflicts import changes, find_conflicts
 from fastgen.recorded import ANSWERS_FILE, record_template
 from tests.conftest import (
     COPIER,
@@ -420,3 +421,24 @@ def test_a_project_from_a_template_folder_updates_once_given_a_repository(
     fastgen_update(project, "--defaults", "--template", str(releases.path))
     assert recorded(project)["_src_path"] == str(releases.path.resolve())
     assert_same_files(project, fresh_render(project))
+
+
+def test_conflicts_are_found_in_every_form_even_where_gitignore_hides_them(tmp_path: Path) -> None:
+    (tmp_path / ".gitignore").write_text("*.rej\n.env\nbig.bin\n", encoding="utf-8")
+    (tmp_path / "clean.md").write_text("======= an underline is no marker\n", encoding="utf-8")
+    git(tmp_path, "init", "--quiet")
+    commit_all(tmp_path, "Start")
+    markers = "<<<<<<< before updating\nmine\n=======\ntheirs\n>>>>>>> after updating\n"
+    (tmp_path / "app.py").write_text(markers, encoding="utf-8")
+    (tmp_path / ".env").write_text(markers, encoding="utf-8")
+    (tmp_path / "README.md.rej").write_text("@@ -1 +1 @@\n", encoding="utf-8")
+    (tmp_path / "big.bin").write_bytes(markers.encode() + bytes(2 << 20))
+    (tmp_path / "clean.md").write_text("======= still no marker\n", encoding="utf-8")
+
+    found = find_conflicts(tmp_path, changes(tmp_path))
+
+    assert [str(conflict) for conflict in found] == [
+        ".env (conflict markers)",
+        "README.md.rej (rejected hunks)",
+        "app.py (conflict markers)",
+    ]

@@ -17,6 +17,9 @@ from fastgen.git import run_git
 _UNMERGED = frozenset({"DD", "AU", "UD", "UA", "DU", "AA", "UU"})
 # A conflict marker opens or closes a line; `=======` alone is too common (underlines) to count.
 _MARKER = re.compile(rb"^(?:<{7}|>{7})(?: |$)", re.MULTILINE)
+# Copier also merges into a template file the project's .gitignore hides; an ignored file larger
+# than this (a local database, say) is no template file and is not read.
+_LARGEST_IGNORED = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -73,12 +76,14 @@ def find_conflicts(project: Path, found: list[Change]) -> list[Conflict]:
             reasons.setdefault(change.path, []).append("unmerged")
         if change.path.endswith(".rej"):
             reasons.setdefault(change.path, []).append("rejected hunks")
-        elif change.code != "!!" and _has_markers(project / change.path):
+        elif _has_markers(project / change.path, ignored=change.code == "!!"):
             reasons.setdefault(change.path, []).append("conflict markers")
     return [Conflict(path, tuple(why)) for path, why in sorted(reasons.items())]
 
 
-def _has_markers(path: Path) -> bool:
+def _has_markers(path: Path, *, ignored: bool) -> bool:
     if not path.is_file():
-        return False  # deleted, or a folder
+        return False  # deleted, or a folder (an ignored one is listed whole, such as `.venv/`)
+    if ignored and path.stat().st_size > _LARGEST_IGNORED:
+        return False
     return _MARKER.search(path.read_bytes()) is not None
