@@ -341,9 +341,17 @@ def test_a_project_that_cannot_be_updated_is_refused(
         "no answers file": (tmp_path / "empty", ["--defaults"], "no .copier-answers.yml"),
         "no git repository": (tmp_path / "plain", ["--defaults"], "not in a git repository"),
         "missing folder": (tmp_path / "nowhere", ["--defaults"], "is not a folder"),
+        "a kept answer the release refuses": (
+            tmp_path / "stale",
+            ["--defaults"],
+            "(change the answer with --data python_version=VALUE)",
+        ),
     }
     (tmp_path / "empty").mkdir()
     fastgen_new(releases, tmp_path / "plain", "--no-git")
+    shutil.copytree(project, tmp_path / "stale", symlinks=True)
+    edit(tmp_path / "stale" / ANSWERS_FILE, "python_version: '3.12'", "python_version: '3.10'")
+    commit_all(tmp_path / "stale", "An answer no release accepts")
     for what, (destination, arguments, needle) in cases.items():
         before = snapshot(tmp_path)
         result = fastgen_update(destination, *arguments, check=False, cwd=tmp_path)

@@ -55,14 +55,19 @@ def update_project(request: UpdateRequest) -> UpdateResult:
     if model is not None:
         check_known(request.data, model)
     # The answers the project keeps, with the changed ones, must all be valid for the new release.
-    resolve_answers(
-        RenderRequest(
-            template=source,
-            destination=request.project,
-            data={**recorded.answers, **request.data},
-            vcs_ref=request.vcs_ref,
+    answers = {**recorded.answers, **request.data}
+    try:
+        resolve_answers(
+            RenderRequest(
+                template=source, destination=request.project, data=answers, vcs_ref=request.vcs_ref
+            )
         )
-    )
+    except FastgenError as error:
+        # Copier names the question it refuses in quotes: say how to give it another answer.
+        named = [name for name in answers if f"'{name}'" in str(error)]
+        if not named:
+            raise
+        raise FastgenError(f"{error} (change the answer with --data {named[0]}=VALUE)") from error
     if not request.pretend:
         return _update_in_place(request.project, request, recorded, source)
     with tempfile.TemporaryDirectory(prefix="fastgen-update-") as scratch:
