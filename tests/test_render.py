@@ -9,7 +9,8 @@ import pytest
 import yaml
 
 from fastgen.options import OptionModel
-from tests.conftest import COPIER, FASTGEN, PYTHON_VERSIONS, REPO_ROOT, project_files, render, run
+from tests.combinations import COMBINATIONS
+from tests.conftest import COPIER, FASTGEN, REPO_ROOT, project_files, render, run
 
 JINJA_MARKERS = re.compile(r"(?<!\$)\{\{|\{%|\{#")
 ANSWERS_FILE = ".copier-answers.yml"
@@ -25,12 +26,15 @@ def text_files(project: Path) -> dict[str, str]:
     return files
 
 
-@pytest.fixture(scope="module", params=PYTHON_VERSIONS)
+@pytest.fixture(scope="module", params=COMBINATIONS, ids="-".join)
 def project(
     request: pytest.FixtureRequest, template_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Path:
+    python_version, database = request.param
     destination = tmp_path_factory.mktemp("render") / "svc"
-    return render(template_dir, destination, f"python_version={request.param}")
+    return render(
+        template_dir, destination, f"python_version={python_version}", f"database={database}"
+    )
 
 
 def test_no_template_leftovers(project: Path) -> None:
@@ -48,7 +52,7 @@ def test_no_blank_line_soup_or_trailing_space(project: Path) -> None:
         assert text.endswith("\n"), f"{name} must end in a newline"
         assert not text.endswith("\n\n"), f"{name} ends in a blank line"
         assert "\n\n\n\n" not in text, f"{name} has three blank lines in a row"
-        if not name.endswith(".py"):
+        if not name.endswith((".py", ".py.mako")):
             # Python files may hold two blank lines between definitions; nothing else needs them.
             assert "\n\n\n" not in text, f"{name} has two blank lines in a row"
         for number, line in enumerate(text.splitlines(), start=1):
@@ -71,6 +75,28 @@ def test_the_package_and_python_version_are_used(project: Path) -> None:
     ]
     pyproject = (project / "pyproject.toml").read_text(encoding="utf-8")
     assert f'requires-python = ">={answers["python_version"]}"' in pyproject
+
+
+def test_only_a_chosen_database_brings_its_files(project: Path) -> None:
+    answers = yaml.safe_load((project / ANSWERS_FILE).read_text(encoding="utf-8"))
+    files = text_files(project)
+    database_files = {
+        "alembic.ini",
+        "migrations/env.py",
+        "src/my_service/db/session.py",
+        "src/my_service/items/sql_repository.py",
+        "tests/test_database.py",
+    }
+    if answers["database"] == "none":
+        assert not database_files & files.keys()
+        assert "src/my_service/items/memory_repository.py" in files
+        assert not any("sqlalchemy" in text.lower() for text in files.values())
+        assert "migrate" not in files["Makefile"]
+    else:
+        assert database_files <= files.keys()
+        assert "src/my_service/items/memory_repository.py" not in files
+        assert "\nmigrate: " in files["Makefile"]
+        assert "DATABASE_URL=" in files[".env.example"]
 
 
 def test_custom_names_reach_every_file(template_dir: Path, tmp_path: Path) -> None:
