@@ -38,7 +38,12 @@ def test_new_has_exactly_one_flag_per_question_of_copier_yml() -> None:
     command = typer.main.get_command(build_app())
     new = command.commands["new"]  # type: ignore[attr-defined]
     flags = {opts[0] for opts in (param.opts for param in new.params) if opts[0].startswith("--")}
-    expected = {"--" + name.replace("_", "-") for name in copier_yml_questions()}
+    questions = copier_yml_questions()
+    expected = {"--" + name.replace("_", "-") for name in questions}
+    # A multi-choice question also takes --no-NAME, to choose none of its values.
+    expected |= {
+        "--no-" + n.replace("_", "-") for n, s in questions.items() if s.get("multiselect")
+    }
     assert flags - FIXED_NEW_FLAGS == expected
 
 
@@ -242,6 +247,48 @@ def test_no_git_leaves_no_repository(fastgen_new: Runner, tmp_path: Path) -> Non
     fastgen_new(str(tmp_path / "out"), "--defaults", "--no-git")
     assert not (tmp_path / "out" / ".git").exists()
     assert (tmp_path / "out" / "pyproject.toml").is_file()
+
+
+def recorded_answers(project: Path) -> dict[str, object]:
+    answers: dict[str, object] = yaml.safe_load(
+        (project / ".copier-answers.yml").read_text(encoding="utf-8")
+    )
+    return answers
+
+
+def test_a_repeated_multi_choice_flag_chooses_each_value(
+    fastgen_new: Runner, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    fastgen_new(str(out), "--defaults", "--no-git", "--middleware", "gzip", "--middleware", "cors")
+    assert recorded_answers(out)["middleware"] == ["cors", "gzip"]  # in the order of the choices
+    assert (out / "src" / "my_service" / "middleware" / "gzip.py").is_file()
+    assert not (out / "src" / "my_service" / "middleware" / "request_id.py").exists()
+
+
+def test_the_none_flag_of_a_multi_choice_question_chooses_nothing(
+    fastgen_new: Runner, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    fastgen_new(str(out), "--defaults", "--no-git", "--no-middleware")
+    assert recorded_answers(out)["middleware"] == []
+    assert not (out / "src" / "my_service" / "middleware").exists()
+
+
+def test_the_none_flag_contradicts_a_chosen_value(fastgen_new: Runner, tmp_path: Path) -> None:
+    result = fastgen_new(
+        str(tmp_path / "out"), "--defaults", "--no-middleware", "--middleware", "gzip", check=False
+    )
+    assert result.returncode != 0
+    assert "--no-middleware contradicts --middleware" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_unknown_multi_choice_value_is_refused(fastgen_new: Runner, tmp_path: Path) -> None:
+    result = fastgen_new(str(tmp_path / "out"), "--defaults", "--middleware", "zstd", check=False)
+    assert result.returncode != 0
+    assert "zstd" in result.stderr
+    assert not (tmp_path / "out").exists()
 
 
 def test_answers_from_file_data_and_flags_combine(fastgen_new: Runner, tmp_path: Path) -> None:

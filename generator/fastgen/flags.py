@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import inspect
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
@@ -52,7 +53,7 @@ def answers_from_flags(model: OptionModel, values: Mapping[str, Any]) -> dict[st
             if chose_none:
                 value = []
             elif value is not None:
-                value = list(value)
+                value = [item.value if isinstance(item, enum.Enum) else item for item in value]
         if value is not None:
             answers[question.name] = value
     return answers
@@ -78,6 +79,10 @@ def _parameter(name: str, annotation: Any, option: Any, default: Any = None) -> 
 
 
 def _annotation(question: Question) -> Any:
+    if question.multiselect and question.choices:
+        # Typer takes a list of an Enum, not of a Literal, for a repeatable choice flag.
+        members = [(str(value), value) for value in question.choice_values]
+        return list[enum.Enum(f"{question.name}_choice", members)] | None  # type: ignore[misc]
     if question.choices:
         item: Any = Literal.__getitem__(question.choice_values)
     else:
