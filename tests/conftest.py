@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
+import json
 import os
 import shutil
 import subprocess
 import sys
-import tomllib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
 import uv
-from filelock import FileLock
+
+from fastgen.environments import PreparedEnvironments
+from fastgen.matrix_runner import Report
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BIN_DIR = Path(sys.executable).parent
@@ -115,51 +116,6 @@ def snapshot(root: Path) -> dict[str, bytes]:
     return tree
 
 
-class PreparedEnvironments:
-    """One virtual environment per Python version and dependency set, shared by rendered projects.
-
-    Every rendered project runs its tools in the environment matching its dependencies instead of
-    installing its own; a file lock lets parallel test workers share them.
-    """
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-
-    def python_for(self, project: Path, python_version: str) -> Path:
-        """The interpreter of an environment that satisfies `project`'s dependencies."""
-        requirements = dependencies_of(project / "pyproject.toml")
-        key = hashlib.sha256("\n".join(requirements).encode()).hexdigest()[:12]
-        venv = self.root / f"py{python_version}-{key}"
-        complete = venv / ".prepared"
-        with FileLock(str(venv) + ".lock"):
-            if not complete.exists():
-                env = uv_environment()
-                run(
-                    [UV, "venv", "--quiet", "--clear", "--python", python_version, str(venv)],
-                    env=env,
-                )
-                run(
-                    [UV, "pip", "install", "--quiet", "--python", str(venv), *requirements], env=env
-                )
-                complete.write_text("\n".join(requirements) + "\n", encoding="utf-8")
-        return venv / "bin" / "python"
-
-
-def dependencies_of(pyproject: Path) -> list[str]:
-    """The runtime and `dev` group requirements of a generated project."""
-    config = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    runtime: list[str] = config["project"]["dependencies"]
-    dev: list[str] = config["dependency-groups"]["dev"]
-    return sorted(runtime + dev)
-
-
-def uv_environment() -> dict[str, str]:
-    """The environment for uv, with every Python that pyenv holds visible to it."""
-    env = dict(os.environ)
-    env.setdefault("PYENV_VERSION", "3.11.7:3.12.1:3.13.0")
-    return env
-
-
 @pytest.fixture(scope="session")
 def prepared(tmp_path_factory: pytest.TempPathFactory) -> PreparedEnvironments:
     # Shared by every xdist worker: the parent of the per-worker temporary folders.
@@ -169,17 +125,45 @@ def prepared(tmp_path_factory: pytest.TempPathFactory) -> PreparedEnvironments:
 
 
 def check_generated_project(
-    project: Path, python_version: str, prepared: PreparedEnvironments
+    project: Path, prepared: PreparedEnvironments
 ) -> subprocess.CompletedProcess[str]:
     """Run a rendered project's own checks (ruff, ruff format, mypy --strict, its tests with
     coverage) in the prepared environment that fits it; return the test run."""
-    python = str(prepared.python_for(project, python_version))
+    python = str(prepared.python_for(project))
     env = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
     env["PYTHONDONTWRITEBYTECODE"] = "1"
-    mypy_cache = python + "-mypy-cache"
+    mypy_cache = str(prepared.mypy_cache(Path(python)))
     run([python, "-m", "ruff", "check", "--no-cache", "."], cwd=project, env=env)
     run([python, "-m", "ruff", "format", "--check", "--no-cache", "."], cwd=project, env=env)
     run([python, "-m", "mypy", "--strict", "--cache-dir", mypy_cache], cwd=project, env=env)
     return run(
         [python, "-m", "pytest", "--cov", "-p", "no:cacheprovider", "-q"], cwd=project, env=env
     )
+
+
+# The matrix run's report, printed at the end of the session (it runs in an xdist worker).
+MATRIX_REPORTS = "matrix-reports"
+
+
+def _reports_dir(config: pytest.Config) -> Path:
+    factory: pytest.TempPathFactory = config._tmp_path_factory  # type: ignore[attr-defined]
+    return factory.getbasetemp().parent / MATRIX_REPORTS
+
+
+def save_matrix_report(config: pytest.Config, report: Report, **sizes: int) -> None:
+    folder = _reports_dir(config)
+    folder.mkdir(exist_ok=True)
+    sizes_line = ", ".join(f"{name} set {size} rows" for name, size in sizes.items())
+    text = f"{sizes_line}\n{report.summary()}\n"
+    (folder / f"{report.set_name}.json").write_text(json.dumps(text), encoding="utf-8")
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    if hasattr(config, "workerinput"):
+        return
+    folder = _reports_dir(config)
+    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        terminalreporter.section(f"fastgen test-matrix: {path.stem}")
+        terminalreporter.write(json.loads(path.read_text(encoding="utf-8")))

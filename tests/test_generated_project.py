@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from fastgen.environments import PreparedEnvironments
 from tests.combinations import COMBINATIONS
-from tests.conftest import PreparedEnvironments, render, run
+from tests.conftest import render, run
 
 MIN_COVERAGE = 90
 # The admin database of each server the generated tests create their databases on; these
@@ -67,11 +68,11 @@ def test_generated_project_passes_its_own_checks(
         f"python_version={python_version}",
         f"database={database}",
     )
-    python = str(prepared.python_for(project, python_version))
+    python = str(prepared.python_for(project))
     env = project_env()
     if database in SERVER_URLS:
         env["TEST_DATABASE_URL"] = SERVER_URLS[database]
-    mypy_cache = str(python) + "-mypy-cache"
+    mypy_cache = str(prepared.mypy_cache(Path(python)))
 
     run([python, "-m", "ruff", "check", "--no-cache", "."], cwd=project, env=env)
     run([python, "-m", "ruff", "format", "--check", "--no-cache", "."], cwd=project, env=env)

@@ -14,7 +14,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from tests.conftest import REPO_ROOT, uv_environment
+from fastgen.environments import uv_environment
+from tests.conftest import REPO_ROOT
 
 STARTUP_SECONDS = 300
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import yaml
 
 from fastgen import __version__
-from tests.conftest import REPO_ROOT, UV, project_files, render, run, uv_environment
+from fastgen.environments import uv_environment
+from tests.conftest import REPO_ROOT, UV, project_files, render, run
 
 
 def test_fastgen_new_from_a_wheel_works_without_network(template_dir: Path, tmp_path: Path) -> None:

@@ -89,18 +89,23 @@ class OptionModel:
             raise FastgenError(
                 f"cannot read the template's questions from {path}: {error}"
             ) from error
+        return cls.from_mapping(raw, str(path))
+
+    @classmethod
+    def from_mapping(cls, raw: object, source: str = "copier.yml") -> OptionModel:
+        """The model of copier.yml's parsed content; `source` names it in errors."""
         if not isinstance(raw, dict):
-            raise FastgenError(f"{path} does not hold a mapping of questions")
+            raise FastgenError(f"{source} does not hold a mapping of questions")
         settings = {key: value for key, value in raw.items() if key.startswith("_")}
         questions = tuple(
-            _parse_question(name, spec, path)
+            _parse_question(name, spec, source)
             for name, spec in raw.items()
             if not name.startswith("_")
         )
         return cls(questions=questions, settings=settings)
 
 
-def _parse_question(name: str, spec: Any, path: Path) -> Question:
+def _parse_question(name: str, spec: Any, path: str) -> Question:
     if not name.isidentifier() or keyword.iskeyword(name):
         raise FastgenError(f"{path}: question name {name!r} is not an identifier")
     if not isinstance(spec, dict):

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, redirect_stderr
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import copier
 from copier.errors import CopierError, CopierWarning
@@ -18,7 +18,13 @@ from plumbum import ProcessExecutionError
 
 from fastgen import __version__
 from fastgen.errors import FastgenError
+from fastgen.options import OptionModel
 from fastgen.recorded import record_template
+from fastgen.rules import Rules
+
+if TYPE_CHECKING:
+    # The type `copier.run_copy` returns; importing it from `copier` itself is deprecated.
+    from copier._main import Worker
 from fastgen.template_source import absolute_source, is_bundled
 
 
@@ -38,24 +44,34 @@ class RenderRequest:
 def render_project(request: RenderRequest) -> dict[str, Any]:
     """Render the template into `request.destination`; return the answers it was rendered with.
 
-    Every answer, given or derived from a default, is validated before a file is written: Copier
-    validates the answers passed as data, but not the defaults it fills in under `--defaults`, so a
-    first dry run resolves them all and the real run receives them as data.
+    Every answer, given or derived from a default, is validated before the destination is touched:
+    the project is rendered into a staging folder, its answers checked against copier.yml's rules
+    (Copier validates the answers passed as data, not the defaults it fills in under --defaults),
+    and only then moved into place.
     """
     check_destination(request.destination, force=request.force)
     request = replace(request, template=absolute_source(request.template))
-    answers = resolve_answers(request)
-    copy = _copier_call(request, answers)
-    if request.pretend:
-        copy(request.destination, pretend=True, quiet=False)
-        return answers
-    if request.force and request.destination.exists():
+    if request.pretend or (request.force and request.destination.exists()):
+        answers = resolve_answers(request)
+        copy = _copier_call(request, answers)
+        if request.pretend:
+            copy(request.destination, pretend=True, quiet=False)
+            return answers
         # Copier's conflict handling: files the template makes are overwritten, none is deleted.
         copy(request.destination, overwrite=True)
     else:
         with tempfile.TemporaryDirectory(prefix="fastgen-") as staging:
             staged = Path(staging) / "project"
-            copy(staged)
+            with copier_errors():
+                worker = copier.run_copy(
+                    request.template,
+                    staged,
+                    data=dict(request.data),
+                    vcs_ref=request.vcs_ref,
+                    defaults=request.defaults,
+                    quiet=True,
+                )
+            answers = validated_answers(worker)
             _move_into_place(staged, request.destination)
     if is_bundled(request.template):
         # The wheel's copy of the template is no git repository, so Copier records no release;
@@ -94,12 +110,24 @@ def resolve_answers(request: RenderRequest) -> dict[str, Any]:
             pretend=True,
             quiet=True,
         )
+    return validated_answers(worker)
+
+
+def validated_answers(worker: Worker) -> dict[str, Any]:
+    """The answers of a finished Copier run, each checked against its question's validator."""
     answers = worker.answers
-    return {
+    resolved = {
         name: value
         for name, value in answers.user.items()
         if not name.startswith("_") and name not in answers.hidden
     }
+    rules = Rules(OptionModel.from_mapping(worker.template.questions_data))
+    context = dict(answers.combined)
+    for question in rules.model:
+        problem = rules.problem(question, context) if question.name in resolved else ""
+        if problem:
+            raise FastgenError(f"Validation error for question '{question.name}': {problem}")
+    return resolved
 
 
 def _copier_call(request: RenderRequest, answers: Mapping[str, Any]) -> Callable[..., None]:
