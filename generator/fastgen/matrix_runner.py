@@ -40,6 +40,7 @@ NOT_TEST_RELEVANT = frozenset(
         ".dockerignore",
         "compose.yaml",
         "compose.override.yaml",
+        "compose.dev.yaml",
     }
 )
 OUTPUT_TAIL = 3000

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from fastgen.docker_checks import docker_problems
 from fastgen.options import OptionModel
 from fastgen.rules import Rules
 
@@ -36,6 +37,7 @@ def static_problems(project: Path, model: OptionModel) -> list[str]:
         if JINJA_MARKERS.search(text) or JINJA_MARKERS.search(name) or name.endswith(".jinja"):
             problems.append(f"{name}: Jinja leftover")
         problems += _syntax_problems(path, name, text)
+    problems += docker_problems(project)
     answers_path = project / ANSWERS_FILE
     if not answers_path.is_file():
         return [*problems, f"{ANSWERS_FILE} is missing"]
