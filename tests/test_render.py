@@ -137,3 +137,30 @@ def test_copier_copy_and_fastgen_new_give_the_same_project(tmp_path: Path) -> No
         copier_answers.pop("_commit")
         fastgen_answers.pop("_commit")
     assert copier_answers == fastgen_answers
+
+
+def test_only_chosen_middleware_bring_their_files(template_dir: Path, tmp_path: Path) -> None:
+    project = render(template_dir, tmp_path / "svc", "middleware=[gzip, access_log]")
+    files = text_files(project)
+    package = "src/my_service/middleware/"
+    assert {name for name in files if name.startswith(package)} == {
+        package + "__init__.py",
+        package + "stack.py",
+        package + "gzip.py",
+        package + "access_log.py",
+    }
+    assert {"tests/test_gzip.py", "tests/test_access_log.py"} <= files.keys()
+    assert "tests/test_cors.py" not in files
+    assert "GZIP_MINIMUM_SIZE=" in files[".env.example"]
+    assert "CORS_ALLOW_ORIGINS" not in files[".env.example"]
+    # The service logs each request itself; uvicorn's access log would repeat every line.
+    assert files["Makefile"].count("--no-access-log") == 1
+    assert "$(UVICORN_FLAGS)" in files["Makefile"]
+
+
+def test_no_middleware_leaves_no_trace(template_dir: Path, tmp_path: Path) -> None:
+    project = render(template_dir, tmp_path / "svc", "middleware=[]")
+    files = text_files(project)
+    assert not any("middleware" in name for name in files)
+    assert "middleware" not in files["src/my_service/app.py"]
+    assert "--no-access-log" not in files["Makefile"]
