@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import shutil
 import socket
 import statistics
@@ -23,6 +22,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from wrk_load import requests_per_second
 
 from fastgen.environments import PreparedEnvironments
 from fastgen.matrix_command import default_environments_root
@@ -53,7 +54,7 @@ async def fastapi_live() -> dict[str, str]:
     return {"status": "ok"}
 """
 
-# The same seven, as BaseHTTPMiddleware (CORS and gzip stay Starlette's own: they are the same).
+# The same seven, as BaseHTTPMiddleware; CORS and gzip are Starlette's pure ASGI classes here.
 BASE_HTTP_STACK = """
 import logging
 import re
@@ -172,17 +173,8 @@ class Server:
 
 def load(port: int, path: str, seconds: int, connections: int) -> float:
     url = f"http://127.0.0.1:{port}{path}"
-    subprocess.run(["wrk", "-t1", "-c10", "-d1s", url], check=True, capture_output=True)  # warm-up
-    result = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", url],
-        check=True, capture_output=True, text=True,
-    )  # fmt: skip
-    if "Non-2xx" in result.stdout:
-        raise SystemExit(f"{url} answered errors:\n{result.stdout}")
-    match = re.search(r"Requests/sec:\s+([\d.]+)", result.stdout)
-    if match is None:
-        raise SystemExit(f"no rate in wrk's output:\n{result.stdout}")
-    return float(match.group(1))
+    requests_per_second(url, seconds=1, connections=10)  # warm-up
+    return requests_per_second(url, seconds=seconds, connections=connections)
 
 
 def main() -> None:
