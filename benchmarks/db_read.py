@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shutil
 import socket
 import statistics
@@ -33,6 +32,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import uv
+from wrk_load import requests_per_second
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BENCHMARKS = Path(__file__).resolve().parent
@@ -158,16 +158,6 @@ def create_item(base: str) -> str:
     return location.removeprefix(base)
 
 
-def requests_per_second(url: str, seconds: int, connections: int) -> float:
-    output = run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", url]).stdout
-    if re.search(r"Non-2xx or 3xx responses: \d+", output):
-        raise RuntimeError(f"{url} answered errors:\n{output}")
-    found = re.search(r"Requests/sec:\s+([\d.]+)", output)
-    if found is None:
-        raise RuntimeError(f"wrk printed no rate:\n{output}")
-    return float(found.group(1))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=5)
@@ -209,11 +199,14 @@ def main() -> None:
             targets[f"generated service, {database}, middleware {middleware}"] = generated + path
 
         for url in targets.values():  # warm up: connections, caches, the JIT of nothing
-            requests_per_second(url, 2, options.connections)
+            requests_per_second(url, seconds=2, connections=options.connections, threads=2)
         rates: dict[str, list[float]] = {label: [] for label in targets}
         for number in range(1, options.rounds + 1):
             for label, url in targets.items():
-                rates[label].append(requests_per_second(url, options.seconds, options.connections))
+                rate = requests_per_second(
+                    url, seconds=options.seconds, connections=options.connections, threads=2
+                )
+                rates[label].append(rate)
             print(
                 f"round {number}: " + ", ".join(f"{r[-1]:,.0f}" for r in rates.values()),
                 file=sys.stderr,

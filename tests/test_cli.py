@@ -13,8 +13,10 @@ import pytest
 import typer.main
 import yaml
 
-from fastgen import __version__
+from fastgen import __version__, matrix
 from fastgen.cli import build_app
+from fastgen.options import OptionModel
+from fastgen.rules import Rules
 from tests.conftest import FASTGEN, REPO_ROOT, Runner, run, snapshot
 
 FIXED_NEW_FLAGS = {
@@ -123,6 +125,13 @@ def bad_input_cases() -> list[tuple[list[str], str]]:
         (["--data", "=value"], "KEY=VALUE"),
         (["--data", "python_version=2.7"], "python_version"),
         (["--project-slug", "one", "--data", "project_slug=two"], "give it once"),
+        (["--background-tasks", "rq"], "background-tasks"),
+        # RabbitMQ is for Celery only; without a queue there is no broker to choose.
+        (
+            ["--background-tasks", "taskiq", "--task-broker", "rabbitmq"],
+            "needs background_tasks celery",
+        ),
+        (["--data", "background_tasks=builtin", "--data", "task_broker=rabbitmq"], "task_broker"),
     ]
     return cases
 
@@ -344,9 +353,15 @@ def test_unanswered_questions_are_asked_on_a_terminal(template_dir: Path, tmp_pa
     command = [FASTGEN, "new", str(destination), "--no-git", "--template", str(template_dir)]
     code, output = answer_prompts_with_enter([*command, "--python-version", "3.13"])
     assert code == 0, output
+    model = OptionModel.from_file(template_dir / "copier.yml")
+    rules, defaults = Rules(model), matrix.default_row(model)
     for name, spec in copier_yml_questions().items():
-        if name != "python_version":
-            assert str(spec["help"])[:30] in output, f"{name} was not asked"
+        if name == "python_version":
+            continue
+        # A question whose `when:` is false for the defaults (the broker of a task queue) is
+        # not asked when every answer is the default.
+        asked = str(spec["help"])[:30] in output
+        assert asked == rules.is_asked(model[name], defaults), f"{name}: asked={asked}"
     answers = yaml.safe_load((destination / ".copier-answers.yml").read_text(encoding="utf-8"))
     assert answers["python_version"] == "3.13"
     assert answers["project_name"] == "My Service"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,10 @@ from fastgen.environments import PreparedEnvironments
 from fastgen.matrix_runner import MatrixRunner, Report
 from fastgen.options import OptionModel
 from tests.conftest import save_matrix_report
+
+
+def tasks_and_database(row: matrix.Row) -> tuple[str, str, str]:
+    return (row["background_tasks"], row["task_broker"], row["database"])
 
 
 def runner_for(template: Path, workdir: Path, environments: PreparedEnvironments) -> MatrixRunner:
@@ -25,24 +30,27 @@ def runner_for(template: Path, workdir: Path, environments: PreparedEnvironments
     )
 
 
+# Each long matrix run is a group of its own under `--dist loadgroup` (see conftest.py).
+@pytest.mark.xdist_group("covering")
 def test_covering_rows_and_the_core_options_but_middleware_pass(
     template_dir: Path,
     tmp_path: Path,
     prepared: PreparedEnvironments,
     pytestconfig: pytest.Config,
 ) -> None:
-    """Every covering row (mypy included), and the product of the core options other than the
-    middleware subsets (which `fastgen test-matrix --set core` runs in full, on demand)."""
+    """Every covering row (mypy included), and the product of the database and docker options
+    (`fastgen test-matrix --set core` runs the full core product, on demand). The covering rows
+    hold every background tasks choice (and broker) with every database, checked here."""
     runner = runner_for(template_dir, tmp_path, prepared)
     covering = matrix.covering_rows(runner.model)
     keys = {repr(row) for row in covering}
-    core_names = [name for name in matrix.core_option_names(runner.model) if name != "middleware"]
-    core = matrix.product_rows(runner.model, core_names)
+    pairs = matrix.product_rows(runner.model, ["background_tasks", "task_broker", "database"])
+    held = {tasks_and_database(row) for row in covering}
+    assert {tasks_and_database(row) for row in pairs} <= held
+    core = matrix.product_rows(runner.model, ["database", "docker"])
     rows = covering + [row for row in core if repr(row) not in keys]
     report = runner.run("covering+core", rows, typecheck=lambda row: repr(row) in keys)
-    save_matrix_report(
-        pytestconfig, report, covering=len(covering), core_without_middleware=len(core)
-    )
+    save_matrix_report(pytestconfig, report, covering=len(covering), database_and_docker=len(core))
     assert not report.failed, report.summary()
     assert len(report.results) == len(rows)
     assert all("render" in result.seconds for result in report.results)
@@ -50,6 +58,25 @@ def test_covering_rows_and_the_core_options_but_middleware_pass(
         "tests" in result.seconds or result.reused_from is not None for result in report.results
     )
     assert all(result.typechecked for result in report.results if repr(result.row) in keys)
+
+
+@pytest.mark.xdist_group("middleware")
+def test_every_subset_of_the_middleware_passes(
+    template_dir: Path,
+    tmp_path: Path,
+    prepared: PreparedEnvironments,
+    pytestconfig: pytest.Config,
+) -> None:
+    """Each of the 2^7 middleware subsets, mypy included, on the service without a database:
+    the subsets' interplay with each database (and every other option) is the covering rows'."""
+    runner = runner_for(template_dir, tmp_path, prepared)
+    rows = [row | {"database": "none"} for row in matrix.product_rows(runner.model, ["middleware"])]
+    report = runner.run("middleware", rows, typecheck=lambda row: True)
+    save_matrix_report(pytestconfig, report, middleware_subsets=len(rows))
+    assert len(rows) == 2 ** len(runner.model["middleware"].choice_values)
+    assert not report.failed, report.summary()
+    assert all(result.typechecked for result in report.results)
+    assert all("tests" in result.seconds for result in report.results)
 
 
 def conditional_file(template: Path, condition: str) -> Path:
@@ -85,3 +112,26 @@ def test_a_broken_file_fails_exactly_the_rows_that_use_it(
         assert f"--data database={result.row['database']}" in command
         assert command.startswith("fastgen new svc --defaults")
         assert "&& cd svc && python -m " in command
+
+
+def test_a_hanging_step_fails_its_row_instead_of_stalling_the_run(
+    template_dir: Path, tmp_path: Path, prepared: PreparedEnvironments
+) -> None:
+    hanging_template = tmp_path / "template"
+    shutil.copytree(template_dir, hanging_template)
+    (hanging_template / "template" / "tests" / "test_hangs.py").write_text(
+        'import time\n\n\ndef test_hangs() -> None:\n    """Never ends on its own."""\n'
+        "    time.sleep(3600)\n",
+        encoding="utf-8",
+    )
+    runner = runner_for(hanging_template, tmp_path / "rows", prepared)
+    runner.step_timeout = 30
+    row = matrix.product_rows(runner.model, ["database"])[0]
+    started = time.monotonic()
+    report = runner.run("hanging", [row])
+
+    assert time.monotonic() - started < 600
+    [result] = report.results
+    assert result.failure is not None, report.summary()
+    assert result.failure.step == "tests"
+    assert "did not finish in 30 s" in result.failure.output

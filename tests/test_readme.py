@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import time
@@ -15,6 +13,7 @@ import urllib.request
 from pathlib import Path
 
 from fastgen.environments import uv_environment
+from fastgen.processes import stop_process_group
 from tests.conftest import REPO_ROOT
 
 STARTUP_SECONDS = 300
@@ -84,9 +83,7 @@ def test_readme_command_one_makes_and_runs_a_service(tmp_path: Path) -> None:
         output = (tmp_path / "server.log").read_text(encoding="utf-8", errors="replace")
         raise AssertionError(f"{error}\n--- output\n{output[-4000:]}") from error
     finally:
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=30)
+        stop_process_group(server, timeout=30)
         log.close()
     assert body == {"status": "ok"}
     assert (checkout / "my-service" / ".git").is_dir()

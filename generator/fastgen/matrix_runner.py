@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import multiprocessing
 import os
 import shlex
 import subprocess
@@ -44,6 +45,9 @@ NOT_TEST_RELEVANT = frozenset(
     }
 )
 OUTPUT_TAIL = 3000
+# A step that runs longer than this has hung (the slowest row's tests take well under a minute):
+# it fails its row, so one stuck process cannot stall a whole matrix run.
+STEP_TIMEOUT_SECONDS = 600.0
 
 
 @dataclass
@@ -128,6 +132,7 @@ class MatrixRunner:
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     reuse: bool = True
+    step_timeout: float = STEP_TIMEOUT_SECONDS
 
     def run(
         self,
@@ -160,7 +165,10 @@ class MatrixRunner:
         return self.workdir / f"row-{index:04d}"
 
     def _render_all(self, results: list[RowResult]) -> None:
-        with ProcessPoolExecutor(max_workers=self.jobs) as pool:
+        # Fresh interpreters, not forks: a fork of a process with threads (a test runner's, a
+        # thread pool's) can inherit a lock some other thread held, and wait on it forever.
+        spawn = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=self.jobs, mp_context=spawn) as pool:
             outcomes = pool.map(
                 _render_and_check,
                 [str(self.template)] * len(results),
@@ -190,7 +198,7 @@ class MatrixRunner:
 
     def _test(self, result: RowResult, typecheck: bool) -> None:
         python = self.environments.python_for(result.project)
-        mypy = ["-m", "mypy", "--strict", "--cache-dir", str(self.environments.mypy_cache(python))]
+        mypy = self.environments.mypy_arguments(python, result.project)
         steps: list[tuple[str, list[str]]] = [
             ("lint", ["-m", "ruff", "check", "--no-cache", "."]),
             ("format", ["-m", "ruff", "format", "--check", "--no-cache", "."]),
@@ -201,21 +209,36 @@ class MatrixRunner:
         env["PYTHONDONTWRITEBYTECODE"] = "1"
         for step, arguments in steps:
             started = time.monotonic()
-            completed = subprocess.run(
-                [str(python), *arguments],
-                cwd=result.project,
-                env=env,
-                capture_output=True,
-                text=True,
-                check=False,
+            returncode, output = _run_step(
+                [str(python), *arguments], result.project, env, self.step_timeout
             )
             result.seconds[step] = time.monotonic() - started
-            if completed.returncode != 0:
-                output = (completed.stdout + completed.stderr)[-OUTPUT_TAIL:]
-                command = "python " + " ".join(arguments)
-                result.failure = Failure(step, command, output)
+            if returncode != 0:
+                # Paths inside the row's project are shown relative to it, as a user runs them.
+                inside = str(result.project.resolve()) + "/"
+                command = "python " + " ".join(arguments).replace(inside, "")
+                result.failure = Failure(step, command, output[-OUTPUT_TAIL:])
                 return
         result.typechecked = typecheck
+
+
+def _run_step(
+    command: list[str], cwd: Path, env: Mapping[str, str], timeout: float
+) -> tuple[int | None, str]:
+    """Run one step; its exit code (None when it timed out and was killed) and its output."""
+    try:
+        completed = subprocess.run(
+            command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
+        )
+    except subprocess.TimeoutExpired as expired:
+        # On timeout the captured output comes back as bytes, whatever `text` says.
+        captured = "".join(
+            part.decode(errors="replace") if isinstance(part, bytes) else part
+            for part in (expired.stdout, expired.stderr)
+            if part
+        )
+        return None, f"{captured}\nstopped: did not finish in {timeout:.0f} s"
+    return completed.returncode, completed.stdout + completed.stderr
 
 
 def fingerprint(project: Path) -> str:
