@@ -9,9 +9,7 @@ image's command on the host's network, on a free loopback port.
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
 import socket
 import subprocess
 import tempfile
@@ -28,6 +26,7 @@ import pytest
 import yaml
 
 from fastgen.environments import uv_environment
+from fastgen.processes import stop_process_group
 from tests import docker_standins
 from tests.conftest import UV, render, run
 
@@ -66,7 +65,11 @@ def arg_defaults(dockerfile: Path) -> dict[str, str]:
 def tools() -> None:
     missing = docker_standins.missing_tools()
     if missing:
-        pytest.skip(f"needs {', '.join(missing)} (apt-get install podman buildah debootstrap)")
+        pytest.fail(
+            f"needs {', '.join(missing)}: apt-get install podman buildah debootstrap "
+            "(.ci/run installs them)",
+            pytrace=False,
+        )
 
 
 @pytest.fixture(scope="module", params=ROWS)
@@ -178,12 +181,7 @@ def serving(name: str, command: list[str], env: dict[str, str]) -> Iterator[str]
             pytest.fail(f"the service did not answer within 60 s:\n{log.read_text()}")
         yield base
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
+        stop_process_group(process)
         log.unlink(missing_ok=True)
 
 

@@ -12,22 +12,37 @@ import pytest
 import yaml
 
 from fastgen import docker_checks
-from tests.combinations import DATABASES
+from tests.combinations import DATABASES, data_id
 from tests.conftest import PYTHON_VERSIONS, render
 
 DOCKER_FILES = ("Dockerfile", ".dockerignore", "compose.yaml", "compose.dev.yaml")
 ROWS = [(python, database) for python in PYTHON_VERSIONS for database in DATABASES]
+# Each task queue, with its broker, on the default Python.
+QUEUE_ROWS: list[tuple[str, ...]] = [
+    ("background_tasks=celery", "task_broker=rabbitmq", "database=postgresql"),
+    ("background_tasks=taskiq", "database=sqlite"),
+]
+QUEUE_SERVICES = {
+    ("none", "redis"): set(),
+    ("builtin", "redis"): set(),
+    ("celery", "redis"): {"worker", "redis"},
+    ("celery", "rabbitmq"): {"worker", "redis", "rabbitmq"},
+    ("taskiq", "redis"): {"worker", "redis"},
+}
 
 
-@pytest.fixture(scope="module", params=ROWS, ids="-".join)
+PROJECTS = [
+    *((f"python_version={python}", f"database={database}") for python, database in ROWS),
+    *QUEUE_ROWS,
+]
+
+
+@pytest.fixture(scope="module", params=PROJECTS, ids=data_id)
 def project(
     request: pytest.FixtureRequest, template_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Path:
-    python_version, database = request.param
     destination = tmp_path_factory.mktemp("docker") / "svc"
-    return render(
-        template_dir, destination, f"python_version={python_version}", f"database={database}"
-    )
+    return render(template_dir, destination, *request.param)
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +53,12 @@ def sqlite_project(template_dir: Path, tmp_path_factory: pytest.TempPathFactory)
 def answer(project: Path, name: str) -> str:
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))
     return str(answers[name])
+
+
+def broker(project: Path) -> str:
+    """The task queue's broker; the answers file holds none when there is no queue."""
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))
+    return str(answers.get("task_broker", "redis"))
 
 
 def test_static_checks_pass(project: Path) -> None:
@@ -69,14 +90,20 @@ def test_compose_holds_exactly_the_services_the_options_need(project: Path) -> N
         "postgresql": {"api", "migrate", "db"},
         "mysql": {"api", "migrate", "db"},
     }[answer(project, "database")]
+    expected |= QUEUE_SERVICES[answer(project, "background_tasks"), broker(project)]
     assert set(compose["services"]) == expected
     api = compose["services"]["api"]
     assert api["env_file"] == ".env"
     if "migrate" in expected:
         assert api["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}
         assert compose["services"]["migrate"]["command"] == ["alembic", "upgrade", "head"]
+    if "worker" in expected:
+        worker = compose["services"]["worker"]
+        assert "ports" not in worker
+        assert "test" in worker["healthcheck"]
+        assert worker["depends_on"]["redis"] == {"condition": "service_healthy"}
     if "db" in expected:
-        assert set(compose["volumes"]) == {"db-data"}
+        assert "db-data" in compose["volumes"]
         assert "POSTGRES_PASSWORD=" in (project / ".env.example").read_text() or (
             "MARIADB_PASSWORD=" in (project / ".env.example").read_text()
         )

@@ -9,7 +9,8 @@ import pytest
 import yaml
 
 from fastgen.options import OptionModel
-from tests.combinations import COMBINATIONS
+from fastgen.rules import Rules
+from tests.combinations import COMBINATIONS, QUEUE_ROWS, data_id
 from tests.conftest import COPIER, FASTGEN, REPO_ROOT, project_files, render, run
 
 JINJA_MARKERS = re.compile(r"(?<!\$)\{\{|\{%|\{#")
@@ -26,15 +27,23 @@ def text_files(project: Path) -> dict[str, str]:
     return files
 
 
-@pytest.fixture(scope="module", params=COMBINATIONS, ids="-".join)
+# Every Python and database, each task queue with its broker, and no background tasks at all.
+PROJECTS = [
+    *((f"python_version={python}", f"database={database}") for python, database in COMBINATIONS),
+    *(
+        (f"background_tasks={queue}", f"task_broker={broker}", f"database={database}")
+        for queue, broker, database in QUEUE_ROWS
+    ),
+    ("background_tasks=none", "database=none"),
+]
+
+
+@pytest.fixture(scope="module", params=PROJECTS, ids=data_id)
 def project(
     request: pytest.FixtureRequest, template_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Path:
-    python_version, database = request.param
     destination = tmp_path_factory.mktemp("render") / "svc"
-    return render(
-        template_dir, destination, f"python_version={python_version}", f"database={database}"
-    )
+    return render(template_dir, destination, *request.param)
 
 
 def test_no_template_leftovers(project: Path) -> None:
@@ -60,9 +69,13 @@ def test_no_blank_line_soup_or_trailing_space(project: Path) -> None:
 
 
 def test_answers_file_holds_every_answer(project: Path, template_dir: Path) -> None:
+    """Every question asked; one skipped by its `when:` (a broker without a queue) is not."""
     answers = yaml.safe_load((project / ANSWERS_FILE).read_text(encoding="utf-8"))
     model = OptionModel.from_file(template_dir / "copier.yml")
-    assert set(model.names) <= set(answers)
+    rules = Rules(model)
+    asked = {question.name for question in model if rules.is_asked(question, answers)}
+    assert asked <= set(answers)
+    assert not (set(model.names) - asked) & set(answers)
     assert answers["_src_path"] == str(template_dir)
     assert answers["package_name"] == "my_service"
 
