@@ -18,7 +18,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import NamedTuple
 
@@ -33,17 +33,29 @@ from tests.conftest import UV, render, run
 pytestmark = pytest.mark.slow
 
 # The stand-in is Debian bookworm, whose Python is 3.11: the rows build for it.
-ROWS = ["sqlite", "postgresql"]
 POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+REDIS_URL = "redis://127.0.0.1:6379/0"
+QUEUES = {"celery", "taskiq"}
 
 
 BUILDAH_STATUS = re.compile(r"subprocess exited with status \d+|Error: exit status \d+")
 
 
+class Row(NamedTuple):
+    database: str
+    background_tasks: str
+
+
+# The representative rows: SQLite with builtin tasks, and PostgreSQL with a Celery queue on Redis.
+ROWS = [Row("sqlite", "builtin"), Row("postgresql", "celery")]
+QUEUE_ROW = ROWS[1]
+
+
 class Image(NamedTuple):
     tag: str
     package: str
-    database: str
+    row: Row
+    project: Path
 
 
 def full_name(image: str) -> str:
@@ -72,19 +84,25 @@ def tools() -> None:
         )
 
 
-@pytest.fixture(scope="module", params=ROWS)
-def image(
-    request: pytest.FixtureRequest,
-    tools: None,
-    template_dir: Path,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[Image]:
-    """The built image of a rendered project."""
-    database = request.param
+@pytest.fixture(scope="module")
+def images(
+    tools: None, template_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[Row, Image]]:
+    """The images built so far, by row: each row is built once, on first use."""
+    built: dict[Row, Image] = {}
+    yield built
+    for image in built.values():
+        subprocess.run(["podman", "rmi", "--force", image.tag], capture_output=True, check=False)
+
+
+def build_image(row: Row, images: dict[Row, Image], template_dir: Path, workdir: Path) -> Image:
+    if row in images:
+        return images[row]
     project = render(
         template_dir,
-        tmp_path_factory.mktemp("image") / "svc",
-        f"database={database}",
+        workdir / "svc",
+        f"database={row.database}",
+        f"background_tasks={row.background_tasks}",
         f"python_version={docker_standins.STANDIN_PYTHON}",
     )
     args = arg_defaults(project / "Dockerfile")
@@ -92,12 +110,30 @@ def image(
     docker_standins.uv_standin(full_name(args["UV_IMAGE"]))
     # What `make docker-build` does: lock, then build.
     run([UV, "lock", "--quiet"], cwd=project, env=uv_environment())
-    tag = f"localhost/fastgen-test/{database}-{uuid.uuid4().hex[:8]}"
+    tag = f"localhost/fastgen-test/{row.database}-{row.background_tasks}-{uuid.uuid4().hex[:8]}"
     build = ["podman", "build", "--isolation", "chroot", "--pull=never", "--format", "docker"]
     run([*build, "--tag", tag, "."], cwd=project, timeout=900)
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))
-    yield Image(tag, answers["package_name"], database)
-    subprocess.run(["podman", "rmi", "--force", tag], capture_output=True, check=False)
+    images[row] = Image(tag, answers["package_name"], row, project)
+    return images[row]
+
+
+@pytest.fixture(scope="module", params=ROWS, ids=lambda row: "-".join(row))
+def image(
+    request: pytest.FixtureRequest,
+    images: dict[Row, Image],
+    template_dir: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Image:
+    """The built image of a rendered project."""
+    return build_image(request.param, images, template_dir, tmp_path_factory.mktemp("image"))
+
+
+@pytest.fixture(scope="module")
+def queue_image(
+    images: dict[Row, Image], template_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Image:
+    return build_image(QUEUE_ROW, images, template_dir, tmp_path_factory.mktemp("image"))
 
 
 @contextmanager
@@ -152,13 +188,22 @@ def get(url: str) -> tuple[int, bytes]:
         return error.code, error.read()
 
 
+def post(url: str) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, data=b"", method="POST")  # noqa: S310 - loopback only
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
 @contextmanager
-def serving(name: str, command: list[str], env: dict[str, str]) -> Iterator[str]:
-    """The image's command running in the background; yields its loopback base URL once live."""
-    port = free_port()
+def running(
+    name: str, command: list[str], env: dict[str, str]
+) -> Iterator[tuple[subprocess.Popen[bytes], Path]]:
+    """`command` running in the container in the background; yields the process and its log."""
     arguments = [item for key, value in env.items() for item in ("--env", f"{key}={value}")]
-    arguments += ["--env", f"UVICORN_PORT={port}"]
-    log = Path(tempfile.mkstemp(prefix="fastgen-serve-", suffix=".log")[1])
+    log = Path(tempfile.mkstemp(prefix="fastgen-run-", suffix=".log")[1])
     with log.open("w") as output:
         process = subprocess.Popen(
             ["buildah", "run", "--isolation", "chroot", *arguments, name, "--", *command],
@@ -166,8 +211,19 @@ def serving(name: str, command: list[str], env: dict[str, str]) -> Iterator[str]
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    base = f"http://127.0.0.1:{port}"
     try:
+        yield process, log
+    finally:
+        stop_process_group(process)
+        log.unlink(missing_ok=True)
+
+
+@contextmanager
+def serving(name: str, command: list[str], env: dict[str, str]) -> Iterator[str]:
+    """The image's command running in the background; yields its loopback base URL once live."""
+    port = free_port()
+    with running(name, command, env | {"UVICORN_PORT": str(port)}) as (process, log):
+        base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if process.poll() is not None:
@@ -180,9 +236,6 @@ def serving(name: str, command: list[str], env: dict[str, str]) -> Iterator[str]
         else:
             pytest.fail(f"the service did not answer within 60 s:\n{log.read_text()}")
         yield base
-    finally:
-        stop_process_group(process)
-        log.unlink(missing_ok=True)
 
 
 @contextmanager
@@ -221,10 +274,7 @@ def test_the_service_serves_health_from_the_image(image: Image) -> None:
     command = config["Cmd"]
     assert isinstance(command, list)
     assert command == ["python", "-m", package]
-    env = {f"{package.upper()}_ENVIRONMENT": "production", f"{package.upper()}_LOG_FORMAT": "json"}
-    with container(tag) as name, database_url_for(image, name) as database_url:
-        if database_url:
-            env[f"{package.upper()}_DATABASE_URL"] = database_url
+    with container(tag) as name, service_env(image, name) as env:
         # The migrate service's command, then the API's.
         migrated = inside(name, env, "alembic", "upgrade", "head")
         assert migrated.returncode == 0, migrated.stdout + migrated.stderr
@@ -232,6 +282,10 @@ def test_the_service_serves_health_from_the_image(image: Image) -> None:
             assert get(base + "/health/live") == (200, b'{"status":"ok"}')
             status, body = get(base + "/health/ready")
             assert status == 200, body
+            expected = {"database"} if image.row.database != "none" else set()
+            if image.row.background_tasks in QUEUES:
+                expected.add("task_broker")
+            assert set(json.loads(body)["checks"]) == expected
             # The image's HEALTHCHECK command, run as the orchestrator would.
             healthcheck = run(
                 ["podman", "image", "inspect", "--format", "{{json .HealthCheck}}", tag]
@@ -244,13 +298,71 @@ def test_the_service_serves_health_from_the_image(image: Image) -> None:
 
 
 @contextmanager
-def database_url_for(image: Image, name: str) -> Iterator[str | None]:
-    """A database for the image's service on this machine's server; None keeps its default."""
-    if image.database == "postgresql":
-        with postgres_database(name) as url:
-            yield url
-    else:
-        yield None
+def service_env(image: Image, name: str) -> Iterator[dict[str, str]]:
+    """Production settings for the image's service, on this machine's servers: a database and a
+    task queue of the test's own where the row has them, removed afterwards."""
+    prefix = f"{image.package.upper()}_"
+    env = {f"{prefix}ENVIRONMENT": "production", f"{prefix}LOG_FORMAT": "json"}
+    with ExitStack() as stack:
+        if image.row.database == "postgresql":
+            env[f"{prefix}DATABASE_URL"] = stack.enter_context(postgres_database(name))
+        if image.row.background_tasks in QUEUES:
+            queue = stack.enter_context(redis_queue(name))
+            env |= {
+                f"{prefix}BROKER_URL": REDIS_URL,
+                f"{prefix}RESULT_BACKEND_URL": REDIS_URL,
+                f"{prefix}TASK_QUEUE": queue,
+            }
+        yield env
+
+
+@contextmanager
+def redis_queue(name: str) -> Iterator[str]:
+    """A queue name of the test's own; its keys on the local Redis are removed afterwards, with
+    the image's own redis client."""
+    queue = f"fastgen-docker-{uuid.uuid4().hex[:8]}"
+    script = (
+        "import sys, redis\n"
+        f"client = redis.Redis.from_url({REDIS_URL!r})\n"
+        "keys = list(client.scan_iter(match=sys.argv[1] + '*'))\n"
+        "if keys:\n"
+        "    client.delete(*keys)\n"
+    )
+    try:
+        yield queue
+    finally:
+        inside(name, {}, "python", "-c", script, queue)
+
+
+def test_a_worker_started_from_the_image_runs_a_queued_task(queue_image: Image) -> None:
+    """The compose file's worker command, run in the image, takes a task queued through the API."""
+    compose = yaml.safe_load((queue_image.project / "compose.yaml").read_text(encoding="utf-8"))
+    worker_command = compose["services"]["worker"]["command"]
+    api_command = image_config(queue_image.tag)["Cmd"]
+    assert isinstance(api_command, list)
+    with (
+        container(queue_image.tag) as name,
+        service_env(queue_image, name) as env,
+        running(name, worker_command, env) as (worker, worker_log),
+        serving(name, api_command, env) as base,
+    ):
+        status, body = post(base + "/api/v1/tasks/pings")
+        assert status == 202, body
+        task_id = json.loads(body)["id"]
+        deadline = time.monotonic() + 60
+        state = "pending"
+        while state not in {"succeeded", "failed"} and time.monotonic() < deadline:
+            assert worker.poll() is None, worker_log.read_text()
+            time.sleep(0.3)
+            status, body = get(f"{base}/api/v1/tasks/{task_id}")
+            assert status == 200, body
+            state = json.loads(body)["state"]
+        assert json.loads(body) == {
+            "id": task_id,
+            "state": "succeeded",
+            "result": "pong",
+            "error": None,
+        }, worker_log.read_text()[-3000:]
 
 
 def test_insecure_production_settings_stop_it_with_one_line(image: Image) -> None:

@@ -4,6 +4,8 @@ references, ports, health checks and secrets (fastgen.docker_checks), the image'
 
 from __future__ import annotations
 
+import contextlib
+import io
 import re
 import shutil
 from pathlib import Path
@@ -11,9 +13,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from fastgen import docker_checks
-from tests.combinations import DATABASES, data_id
+from fastgen import docker_checks, matrix
+from fastgen.render import RenderRequest, render_project
+from tests.combinations import DATABASES, OPTIONS, data_id
 from tests.conftest import PYTHON_VERSIONS, render
+from tests.template_reads import answers_read, projection
 
 DOCKER_FILES = ("Dockerfile", ".dockerignore", "compose.yaml", "compose.dev.yaml")
 ROWS = [(python, database) for python in PYTHON_VERSIONS for database in DATABASES]
@@ -63,6 +67,43 @@ def broker(project: Path) -> str:
 
 def test_static_checks_pass(project: Path) -> None:
     assert docker_checks.docker_problems(project) == []
+
+
+def test_every_combination_with_docker_passes_the_static_checks(
+    template_dir: Path, tmp_path: Path
+) -> None:
+    """Every row of the full set with Docker on. The Docker files read only a few answers (found
+    in their syntax trees), so the rows fall into a few groups that render them byte for byte the
+    same: one row of each group is rendered and checked."""
+    rows = [row for row in matrix.select(OPTIONS, "full") if row["docker"]]
+    templates = sorted((template_dir / "template").glob("{% if docker %}*"))
+    assert len(templates) == len(DOCKER_FILES)
+    reads = answers_read(
+        templates, (question.name for question in matrix.option_questions(OPTIONS))
+    )
+    assert {"database", "python_version", "background_tasks"} <= set(reads)
+    groups: dict[tuple[tuple[str, object], ...], list[matrix.Row]] = {}
+    for row in rows:
+        groups.setdefault(projection(row, reads), []).append(row)
+    problems: dict[str, list[str]] = {}
+    for number, members in enumerate(groups.values()):
+        files = docker_files(template_dir, tmp_path / str(number), members[0])
+        label = matrix.row_label(members[0], OPTIONS)
+        found = docker_checks.docker_problems(tmp_path / str(number))
+        if found:
+            problems[f"{label} (and {len(members) - 1} rows like it)"] = found
+        # A spot check of the grouping: another row of every 20th group renders the same files.
+        if number % 20 == 0:
+            assert docker_files(template_dir, tmp_path / f"{number}b", members[-1]) == files
+    assert problems == {}
+    assert sum(len(members) for members in groups.values()) == len(rows)
+
+
+def docker_files(template_dir: Path, project: Path, row: matrix.Row) -> bytes:
+    """The Docker files of `row`, rendered into `project`, as one byte string."""
+    with contextlib.redirect_stderr(io.StringIO()):
+        render_project(RenderRequest(template=str(template_dir), destination=project, data=row))
+    return b"\0".join((project / name).read_bytes() for name in DOCKER_FILES)
 
 
 def test_the_image_is_built_as_the_issue_asks(project: Path) -> None:
