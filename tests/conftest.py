@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -13,7 +12,7 @@ from pathlib import Path
 import pytest
 import uv
 
-from fastgen.environments import PreparedEnvironments
+from fastgen.environments import PreparedEnvironments, project_environment
 from fastgen.matrix_runner import Report
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -130,8 +129,7 @@ def check_generated_project(
     """Run a rendered project's own checks (ruff, ruff format, mypy --strict, its tests with
     coverage) in the prepared environment that fits it; return the test run."""
     python = str(prepared.python_for(project))
-    env = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env = project_environment(project.with_name(project.name + ".tmp"))
     run([python, "-m", "ruff", "check", "--no-cache", "."], cwd=project, env=env)
     run([python, "-m", "ruff", "format", "--check", "--no-cache", "."], cwd=project, env=env)
     run([python, *prepared.mypy_arguments(Path(python), project)], cwd=project, env=env)

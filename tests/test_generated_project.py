@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from fastgen import matrix
-from fastgen.environments import PreparedEnvironments
+from fastgen.environments import PreparedEnvironments, project_environment
 from fastgen.rules import Rules
 from tests.combinations import COMBINATIONS, OPTIONS, QUEUE_ROWS
 from tests.conftest import render, run
@@ -31,13 +31,6 @@ SERVER_URLS = {
 }
 ENV_PREFIX = "MY_SERVICE_"
 SQL_STATEMENT = str(Path(__file__).with_name("sql_statement.py"))
-
-
-def project_env() -> dict[str, str]:
-    """The environment a generated project's tools run in: none of the caller's virtualenv."""
-    env = {key: value for key, value in os.environ.items() if key not in {"VIRTUAL_ENV"}}
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    return env
 
 
 @contextmanager
@@ -103,7 +96,7 @@ def check_project(
     """Run the project's ruff, ruff format, mypy --strict, migrations and tests with coverage,
     against this machine's servers; return the test run."""
     python = str(prepared.python_for(project))
-    env = project_env()
+    env = project_environment(tmp_path / "tmp")
     if database in SERVER_URLS:
         env["TEST_DATABASE_URL"] = SERVER_URLS[database]
 

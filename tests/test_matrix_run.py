@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from fastgen import matrix
-from fastgen.environments import PreparedEnvironments
+from fastgen.environments import PreparedEnvironments, project_environment
 from fastgen.matrix_runner import MatrixRunner, Report
 from fastgen.options import OptionModel
 from tests.conftest import save_matrix_report
@@ -135,3 +135,17 @@ def test_a_hanging_step_fails_its_row_instead_of_stalling_the_run(
     assert result.failure is not None, report.summary()
     assert result.failure.step == "tests"
     assert "did not finish in 30 s" in result.failure.output
+
+
+def test_projects_tested_side_by_side_get_temporary_folders_of_their_own(tmp_path: Path) -> None:
+    """pytest deletes older folders under `$TMPDIR/pytest-of-<user>`, even ones another run uses."""
+    caller = {"VIRTUAL_ENV": "/caller/venv", "PATH": "/usr/bin"}
+    first = project_environment(tmp_path / "row-0001.tmp", caller)
+    second = project_environment(tmp_path / "row-0002.tmp", caller)
+
+    assert first["TMPDIR"] != second["TMPDIR"]
+    assert Path(first["TMPDIR"]).is_dir()
+    assert Path(second["TMPDIR"]).is_dir()
+    assert "VIRTUAL_ENV" not in first
+    assert first["PATH"] == "/usr/bin"
+    assert caller["VIRTUAL_ENV"] == "/caller/venv"

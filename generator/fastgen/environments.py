@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 
 from filelock import FileLock
@@ -39,6 +40,21 @@ def uv_environment() -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("PYENV_VERSION", PYENV_VERSIONS)
     env.pop("VIRTUAL_ENV", None)
+    return env
+
+
+def project_environment(temporary: Path, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment a generated project's tools run in: none of the caller's virtualenv, no
+    bytecode written into the project, and a temporary folder of its own (created here).
+
+    Projects tested side by side must not share one: each pytest run deletes the older numbered
+    folders under `$TMPDIR/pytest-of-<user>`, including those another run is still using.
+    """
+    env = dict(os.environ if base is None else base)
+    env.pop("VIRTUAL_ENV", None)
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    temporary.mkdir(parents=True, exist_ok=True)
+    env["TMPDIR"] = str(temporary)
     return env
 
 

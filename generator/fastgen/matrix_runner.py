@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import median
 
-from fastgen.environments import PreparedEnvironments
+from fastgen.environments import PreparedEnvironments, project_environment
 from fastgen.errors import FastgenError
 from fastgen.matrix import Row, data_arguments, row_label
 from fastgen.options import OptionModel
@@ -205,8 +205,7 @@ class MatrixRunner:
             *([("mypy", mypy)] if typecheck else []),
             ("tests", ["-m", "pytest", "--cov", "-q", "-p", "no:cacheprovider"]),
         ]
-        env = {key: value for key, value in self.env.items() if key != "VIRTUAL_ENV"}
-        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        env = project_environment(result.project.with_name(result.project.name + ".tmp"), self.env)
         for step, arguments in steps:
             started = time.monotonic()
             returncode, output = _run_step(
