@@ -112,10 +112,15 @@ def postgresql_database(python: Path) -> Iterator[str]:
 
 
 @contextmanager
-def serve(python: Path, app: str, cwd: Path, env: dict[str, str]) -> Iterator[str]:
-    """One uvicorn process serving `app`; yields its base URL once it answers."""
+def serve(
+    python: Path, app: str, cwd: Path, env: dict[str, str], cpu: int | None = None
+) -> Iterator[tuple[str, int]]:
+    """One uvicorn process serving `app` (pinned to core `cpu` if given); yields its base URL and
+    process id once it answers."""
     port = free_port()
+    pinning = [] if cpu is None else ["taskset", "-c", str(cpu)]
     command = [
+        *pinning,
         str(python),
         "-m",
         "uvicorn",
@@ -142,7 +147,7 @@ def serve(python: Path, app: str, cwd: Path, env: dict[str, str]) -> Iterator[st
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise RuntimeError(f"{app} did not start") from None
                 time.sleep(0.2)
-        yield base
+        yield base, server.pid  # taskset execs the server: one process id
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -190,11 +195,13 @@ def main() -> None:
                 "PYTHONPATH": str(project / "src"),
                 "BENCH_DATABASE_URL": urls[database],
             }
-            generated = stack.enter_context(serve(python, "my_service.main:app", project, env))
+            generated, _ = stack.enter_context(serve(python, "my_service.main:app", project, env))
             if middleware == "none":  # the first of the database's two: it creates the item
                 run([str(python), "-m", "alembic", "upgrade", "head"], cwd=project, env=env)
                 path = create_item(generated)
-                minimal = stack.enter_context(serve(python, "db_minimal_app:app", BENCHMARKS, env))
+                minimal, _ = stack.enter_context(
+                    serve(python, "db_minimal_app:app", BENCHMARKS, env)
+                )
                 targets[f"minimal endpoint, {database}"] = minimal + path
             targets[f"generated service, {database}, middleware {middleware}"] = generated + path
 
@@ -221,15 +228,15 @@ def main() -> None:
     print("|---|---|---:|---:|")
     ok = True
     for database in DATABASES:
-        minimal = medians[f"minimal endpoint, {database}"]
-        print(f"| {database} | minimal endpoint | {minimal:,.0f} | 1.00 |")
+        minimal_rate = medians[f"minimal endpoint, {database}"]
+        print(f"| {database} | minimal endpoint | {minimal_rate:,.0f} | 1.00 |")
         for middleware in ("none", "default"):
-            generated = medians[f"generated service, {database}, middleware {middleware}"]
-            ratio = generated / minimal
+            generated_rate = medians[f"generated service, {database}, middleware {middleware}"]
+            ratio = generated_rate / minimal_rate
             if middleware == "none":
                 ok = ok and ratio >= TARGET
             label = "generated, no middleware" if middleware == "none" else "generated, defaults"
-            print(f"| {database} | {label} | {generated:,.0f} | {ratio:.2f} |")
+            print(f"| {database} | {label} | {generated_rate:,.0f} | {ratio:.2f} |")
     verdict = "met" if ok else "NOT met"
     print(f"\ntarget: the generated service without middleware >= {TARGET} x minimal: {verdict}")
 

@@ -1,0 +1,194 @@
+"""Where the generated database read spends its time: variants of `GET /api/v1/items/{id}` in
+one generated PostgreSQL service, so every comparison shares one process (and its drift).
+
+db_read.py compares the generated service with a minimal app in another process; on a VM whose
+speed drifts, that ratio moves by several percent from run to run. Here the service (rendered
+without middleware, so the figures are the database path's) also serves copies of the endpoint
+with parts of the request path taken away, mounted under /api/v1/variants. wrk loads each in
+interleaved rounds, and each figure is the server's CPU time per request (read from /proc, with
+the server pinned to one core and wrk to another), given as speed relative to the generated
+endpoint.
+
+Run: python benchmarks/db_session_cost.py [--rounds 8] [--seconds 2] [--connections 32]
+Needs wrk, uv (the dev extra), 2 cores or more, and PostgreSQL at FASTGEN_POSTGRESQL_URL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from contextlib import ExitStack
+from pathlib import Path
+
+from db_read import PREFIX, copy_template, create_item, environment, postgresql_database, serve
+
+# Each variant keeps the generated endpoint's response model and 404; the dependency changes.
+VARIANTS = """
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from my_service.db.session import SessionDep
+from my_service.items.models import Item
+from my_service.items.schemas import ItemRead
+from my_service.main import app
+
+router = APIRouter(prefix="/api/v1/variants")
+
+
+@router.get("/session-dependency/{item_id}")
+async def session_dependency(item_id: int, session: SessionDep) -> ItemRead:
+    return found(await session.get(Item, item_id))
+
+
+def commit_and_close(session: Session) -> None:
+    try:
+        session.commit()
+    finally:
+        session.close()
+
+
+async def one_call_session(request: Request) -> AsyncIterator[AsyncSession]:
+    session = request.app.state.session_factory()
+    try:
+        yield session
+    except Exception:
+        await session.close()
+        raise
+    await session.run_sync(commit_and_close)
+
+
+@router.get("/commit-and-close-in-one-call/{item_id}")
+async def one_call(
+    item_id: int, session: Annotated[AsyncSession, Depends(one_call_session, scope="function")]
+) -> ItemRead:
+    return found(await session.get(Item, item_id))
+
+
+async def closing_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with request.app.state.session_factory() as session:
+        yield session
+
+
+@router.get("/close-without-commit/{item_id}")
+async def close_only(
+    item_id: int, session: Annotated[AsyncSession, Depends(closing_session, scope="function")]
+) -> ItemRead:
+    return found(await session.get(Item, item_id))
+
+
+@router.get("/no-dependency/{item_id}")
+async def no_dependency(item_id: int, request: Request) -> ItemRead:
+    async with request.app.state.session_factory() as session:
+        item = await session.get(Item, item_id)
+    return found(item)
+
+
+def found(item: Item | None) -> ItemRead:
+    if item is None:
+        raise HTTPException(status_code=404)
+    return ItemRead.model_validate(item)
+
+
+app.include_router(router)
+"""
+
+LABELS = {
+    "/api/v1/items": "generated: ItemServiceDep over SessionDep (commit, then close)",
+    "/api/v1/variants/session-dependency": "SessionDep directly, no service layer",
+    "/api/v1/variants/commit-and-close-in-one-call": "commit and close in one run_sync call",
+    "/api/v1/variants/close-without-commit": "a yield dependency that only closes the session",
+    "/api/v1/variants/no-dependency": "no dependency: async with session_factory() in the endpoint",
+}
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of process `pid` (proc(5): fields 14 and 15 of its stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def requests_served(url: str, seconds: int, connections: int) -> int:
+    output = subprocess.run(
+        ["taskset", "-c", "0", "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", url],
+        check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    found = re.search(r"(\d+) requests in", output)
+    if "Non-2xx or 3xx responses" in output or found is None:
+        raise SystemExit(f"{url}: unexpected wrk output:\n{output}")
+    return int(found.group(1))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=8)
+    parser.add_argument("--seconds", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=32)
+    options = parser.parse_args()
+    if shutil.which("wrk") is None or shutil.which("taskset") is None:
+        sys.exit("db_session_cost.py needs wrk and taskset")
+    if len(os.sched_getaffinity(0)) < 2:
+        sys.exit("db_session_cost.py needs two cores: one for the server, one for wrk")
+
+    fastgen = str(Path(sys.executable).parent / "fastgen")
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
+        scratch = Path(tmp)
+        template = copy_template(scratch)
+        project = scratch / "service"
+        subprocess.run(
+            [fastgen, "new", str(project), "--defaults", "--no-git", "--template", str(template),
+             "--data", "database=postgresql", "--data", "middleware=[]"],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        (project / "src" / "bench_variants.py").write_text(VARIANTS)
+        python = environment(scratch, [project])
+        url = stack.enter_context(postgresql_database(python))
+        env = os.environ | {
+            f"{PREFIX}DATABASE_URL": url,
+            f"{PREFIX}ENVIRONMENT": "production",
+            f"{PREFIX}LOG_LEVEL": "WARNING",
+            f"{PREFIX}DOCS_ENABLED": "true",
+            "PYTHONPATH": str(project / "src"),
+        }
+        subprocess.run(
+            [str(python), "-m", "alembic", "upgrade", "head"],
+            cwd=project, env=env, check=True, capture_output=True,
+        )  # fmt: skip
+        base, pid = stack.enter_context(serve(python, "bench_variants:app", project, env, cpu=1))
+        item_id = create_item(base).rsplit("/", 1)[1]
+
+        cpu = dict.fromkeys(LABELS, 0.0)
+        served = dict.fromkeys(LABELS, 0)
+        for path in LABELS:  # warm up
+            requests_served(f"{base}{path}/{item_id}", 1, options.connections)
+        for _ in range(options.rounds):
+            for path in LABELS:
+                before = cpu_seconds(pid)
+                served[path] += requests_served(
+                    f"{base}{path}/{item_id}", options.seconds, options.connections
+                )
+                cpu[path] += cpu_seconds(pid) - before
+
+    per_request = {path: cpu[path] / served[path] for path in LABELS}
+    generated = per_request["/api/v1/items"]
+    print(
+        f"\n`GET .../{{id}}` on PostgreSQL, {options.rounds} interleaved rounds of "
+        f"{options.seconds} s per variant, wrk -t1 -c{options.connections}, one uvicorn process\n"
+    )
+    print("| endpoint variant | CPU per request | speed vs the generated endpoint |")
+    print("|---|---:|---:|")
+    for path, label in LABELS.items():
+        ms = per_request[path] * 1000
+        print(f"| {label} | {ms:.2f} ms | {generated / per_request[path]:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
