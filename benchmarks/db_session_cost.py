@@ -33,8 +33,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from my_service.db.session import SessionDep
 from my_service.items.models import Item
@@ -49,26 +48,19 @@ async def session_dependency(item_id: int, session: SessionDep) -> ItemRead:
     return found(await session.get(Item, item_id))
 
 
-def commit_and_close(session: Session) -> None:
-    try:
-        session.commit()
-    finally:
-        session.close()
+async def inline_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with request.app.state.session_factory() as session:
+        try:
+            yield session
+        except Exception:
+            await session.rollback()
+            raise
+        await session.commit()
 
 
-async def one_call_session(request: Request) -> AsyncIterator[AsyncSession]:
-    session = request.app.state.session_factory()
-    try:
-        yield session
-    except Exception:
-        await session.close()
-        raise
-    await session.run_sync(commit_and_close)
-
-
-@router.get("/commit-and-close-in-one-call/{item_id}")
-async def one_call(
-    item_id: int, session: Annotated[AsyncSession, Depends(one_call_session, scope="function")]
+@router.get("/inline-session/{item_id}")
+async def inline(
+    item_id: int, session: Annotated[AsyncSession, Depends(inline_session, scope="function")]
 ) -> ItemRead:
     return found(await session.get(Item, item_id))
 
@@ -83,6 +75,27 @@ async def close_only(
     item_id: int, session: Annotated[AsyncSession, Depends(closing_session, scope="function")]
 ) -> ItemRead:
     return found(await session.get(Item, item_id))
+
+
+@router.get("/close-after-the-response/{item_id}")
+async def close_after_response(
+    item_id: int, session: Annotated[AsyncSession, Depends(closing_session)]
+) -> ItemRead:
+    return found(await session.get(Item, item_id))
+
+
+async def session_factory(request: Request) -> async_sessionmaker[AsyncSession]:
+    return request.app.state.session_factory  # type: ignore[no-any-return]
+
+
+@router.get("/factory-dependency/{item_id}")
+async def factory_dependency(
+    item_id: int,
+    factory: Annotated[async_sessionmaker[AsyncSession], Depends(session_factory)],
+) -> ItemRead:
+    async with factory() as session:
+        item = await session.get(Item, item_id)
+    return found(item)
 
 
 @router.get("/no-dependency/{item_id}")
@@ -104,8 +117,10 @@ app.include_router(router)
 LABELS = {
     "/api/v1/items": "generated: ItemServiceDep over SessionDep (commit, then close)",
     "/api/v1/variants/session-dependency": "SessionDep directly, no service layer",
-    "/api/v1/variants/commit-and-close-in-one-call": "commit and close in one run_sync call",
+    "/api/v1/variants/inline-session": "the same, written in the dependency: no `transaction()`",
     "/api/v1/variants/close-without-commit": "a yield dependency that only closes the session",
+    "/api/v1/variants/close-after-the-response": "the same, closed after the response",
+    "/api/v1/variants/factory-dependency": "the factory by Depends, async with in the endpoint",
     "/api/v1/variants/no-dependency": "no dependency: async with session_factory() in the endpoint",
 }
 

@@ -5,8 +5,10 @@ every middleware, with none, and with each one alone; adds the same stack writte
 `BaseHTTPMiddleware`, and bare Starlette and FastAPI apps returning the same JSON. Each runs in one
 uvicorn process (uvloop, httptools, uvicorn's access log off; the service's own log at INFO, to
 /dev/null); wrk loads them on loopback in interleaved rounds, and each figure is the median.
+On a machine with two cores or more the servers run on core 1 and wrk on core 0: the server is
+CPU-bound, and sharing its core with the load generator would make its rate the scheduler's.
 
-Run: python benchmarks/middleware.py [--rounds 3] [--seconds 5] [--environments DIR]
+Run: python benchmarks/middleware.py [--rounds 9] [--seconds 2] [--environments DIR]
 Needs wrk (`apt-get install -y wrk`).
 """
 
@@ -147,13 +149,19 @@ def render(destination: Path, middleware: tuple[str, ...]) -> Path:
     return destination
 
 
+# The server's core and the load generator's, when there are two.
+SERVER_CPU, WRK_CPU = (1, 0) if (os.cpu_count() or 1) >= 2 else (None, None)
+
+
 class Server:
     def __init__(self, name: str, python: Path, cwd: Path, app: str) -> None:
         self.name, self.port = name, free_port()
         env = dict(os.environ, PYTHONPATH=f"{cwd / 'src'}:{cwd}", MY_SERVICE_LOG_LEVEL="INFO")
+        pinning = [] if SERVER_CPU is None else ["taskset", "-c", str(SERVER_CPU)]
         self.process = subprocess.Popen(
-            [str(python), "-m", "uvicorn", app, "--port", str(self.port), "--no-access-log",
-             "--loop", "uvloop", "--http", "httptools", "--log-level", "warning"],
+            [*pinning, str(python), "-m", "uvicorn", app, "--port", str(self.port),
+             "--no-access-log", "--loop", "uvloop", "--http", "httptools",
+             "--log-level", "warning"],
             cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
 
@@ -171,16 +179,22 @@ class Server:
         self.process.wait(timeout=10)
 
 
+def paths_of(server: Server) -> tuple[str, ...]:
+    """The bare apps serve only the liveness JSON."""
+    return ("/health/live",) if server.name.startswith("bare") else PATHS
+
+
 def load(port: int, path: str, seconds: int, connections: int) -> float:
     url = f"http://127.0.0.1:{port}{path}"
-    requests_per_second(url, seconds=1, connections=10)  # warm-up
-    return requests_per_second(url, seconds=seconds, connections=connections)
+    return requests_per_second(url, seconds=seconds, connections=connections, cpu=WRK_CPU)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--seconds", type=int, default=5)
+    # Many short rounds: one server process's rate wanders by about 15% from one run of a few
+    # seconds to the next on this VM, so the median needs many samples more than long ones.
+    parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--seconds", type=int, default=2)
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--environments", type=Path, default=default_environments_root())
     options = parser.parse_args()
@@ -202,10 +216,12 @@ def main() -> None:
     try:
         for server in servers:
             server.wait()
+            for path in paths_of(server):  # warm-up: first requests fill caches, import lazily
+                load(server.port, path, seconds=1, connections=10)
         for round_number in range(1, options.rounds + 1):
             for path in PATHS:
                 for server in servers:
-                    if server.name.startswith("bare") and path != "/health/live":
+                    if path not in paths_of(server):
                         continue
                     rate = load(server.port, path, options.seconds, options.connections)
                     results.setdefault((server.name, path), []).append(rate)
