@@ -129,7 +129,7 @@ def check_generated_project(
     """Run a rendered project's own checks (ruff, ruff format, mypy --strict, its tests with
     coverage) in the prepared environment that fits it; return the test run."""
     python = str(prepared.python_for(project))
-    env = project_environment(project.with_name(project.name + ".tmp"))
+    env = project_environment(project)
     run([python, "-m", "ruff", "check", "--no-cache", "."], cwd=project, env=env)
     run([python, "-m", "ruff", "format", "--check", "--no-cache", "."], cwd=project, env=env)
     run([python, *prepared.mypy_arguments(Path(python), project)], cwd=project, env=env)

@@ -96,7 +96,7 @@ def check_project(
     """Run the project's ruff, ruff format, mypy --strict, migrations and tests with coverage,
     against this machine's servers; return the test run."""
     python = str(prepared.python_for(project))
-    env = project_environment(tmp_path / "tmp")
+    env = project_environment(project)
     if database in SERVER_URLS:
         env["TEST_DATABASE_URL"] = SERVER_URLS[database]
 

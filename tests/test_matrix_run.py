@@ -140,8 +140,8 @@ def test_a_hanging_step_fails_its_row_instead_of_stalling_the_run(
 def test_projects_tested_side_by_side_get_temporary_folders_of_their_own(tmp_path: Path) -> None:
     """pytest deletes older folders under `$TMPDIR/pytest-of-<user>`, even ones another run uses."""
     caller = {"VIRTUAL_ENV": "/caller/venv", "PATH": "/usr/bin"}
-    first = project_environment(tmp_path / "row-0001.tmp", caller)
-    second = project_environment(tmp_path / "row-0002.tmp", caller)
+    first = project_environment(tmp_path / "row-0001", caller)
+    second = project_environment(tmp_path / "row-0002", caller)
 
     assert first["TMPDIR"] != second["TMPDIR"]
     assert Path(first["TMPDIR"]).is_dir()

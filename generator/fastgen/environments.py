@@ -43,17 +43,18 @@ def uv_environment() -> dict[str, str]:
     return env
 
 
-def project_environment(temporary: Path, base: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment a generated project's tools run in: none of the caller's virtualenv, no
-    bytecode written into the project, and a temporary folder of its own (created here).
+def project_environment(project: Path, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment `project`'s tools run in: none of the caller's virtualenv, no bytecode
+    written into the project, and a temporary folder of its own beside it (created here).
 
     Projects tested side by side must not share one: each pytest run deletes the older numbered
     folders under `$TMPDIR/pytest-of-<user>`, including those another run is still using.
     """
+    temporary = project.with_name(project.name + ".tmp")
+    temporary.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ if base is None else base)
     env.pop("VIRTUAL_ENV", None)
     env["PYTHONDONTWRITEBYTECODE"] = "1"
-    temporary.mkdir(parents=True, exist_ok=True)
     env["TMPDIR"] = str(temporary)
     return env
 

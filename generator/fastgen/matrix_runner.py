@@ -205,7 +205,7 @@ class MatrixRunner:
             *([("mypy", mypy)] if typecheck else []),
             ("tests", ["-m", "pytest", "--cov", "-q", "-p", "no:cacheprovider"]),
         ]
-        env = project_environment(result.project.with_name(result.project.name + ".tmp"), self.env)
+        env = project_environment(result.project, self.env)
         for step, arguments in steps:
             started = time.monotonic()
             returncode, output = _run_step(
