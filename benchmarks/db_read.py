@@ -32,7 +32,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import uv
-from wrk_load import requests_per_second
+from wrk_load import pinned, wrk
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BENCHMARKS = Path(__file__).resolve().parent
@@ -118,9 +118,8 @@ def serve(
     """One uvicorn process serving `app` (pinned to core `cpu` if given); yields its base URL and
     process id once it answers."""
     port = free_port()
-    pinning = [] if cpu is None else ["taskset", "-c", str(cpu)]
     command = [
-        *pinning,
+        *pinned(cpu),
         str(python),
         "-m",
         "uvicorn",
@@ -206,14 +205,14 @@ def main() -> None:
             targets[f"generated service, {database}, middleware {middleware}"] = generated + path
 
         for url in targets.values():  # warm up: connections, caches, the JIT of nothing
-            requests_per_second(url, seconds=2, connections=options.connections, threads=2)
+            wrk(url, seconds=2, connections=options.connections, threads=2)
         rates: dict[str, list[float]] = {label: [] for label in targets}
         for number in range(1, options.rounds + 1):
             for label, url in targets.items():
-                rate = requests_per_second(
+                report = wrk(
                     url, seconds=options.seconds, connections=options.connections, threads=2
                 )
-                rates[label].append(rate)
+                rates[label].append(report.rate)
             print(
                 f"round {number}: " + ", ".join(f"{r[-1]:,.0f}" for r in rates.values()),
                 file=sys.stderr,

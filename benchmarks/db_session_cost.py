@@ -17,15 +17,26 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import shutil
-import subprocess
 import sys
 import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 
-from db_read import PREFIX, copy_template, create_item, environment, postgresql_database, serve
+from db_read import (
+    PREFIX,
+    copy_template,
+    create_item,
+    environment,
+    postgresql_database,
+    render,
+    run,
+    serve,
+)
+from wrk_load import wrk
+
+# The server's core and the load generator's.
+SERVER_CPU, WRK_CPU = 1, 0
 
 # Each variant keeps the generated endpoint's response model and 404; the dependency changes.
 VARIANTS = """
@@ -132,14 +143,7 @@ def cpu_seconds(pid: int) -> float:
 
 
 def requests_served(url: str, seconds: int, connections: int) -> int:
-    output = subprocess.run(
-        ["taskset", "-c", "0", "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", url],
-        check=True, capture_output=True, text=True,
-    ).stdout  # fmt: skip
-    found = re.search(r"(\d+) requests in", output)
-    if "Non-2xx or 3xx responses" in output or found is None:
-        raise SystemExit(f"{url}: unexpected wrk output:\n{output}")
-    return int(found.group(1))
+    return wrk(url, seconds=seconds, connections=connections, cpu=WRK_CPU).requests
 
 
 def main() -> None:
@@ -153,16 +157,9 @@ def main() -> None:
     if len(os.sched_getaffinity(0)) < 2:
         sys.exit("db_session_cost.py needs two cores: one for the server, one for wrk")
 
-    fastgen = str(Path(sys.executable).parent / "fastgen")
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         scratch = Path(tmp)
-        template = copy_template(scratch)
-        project = scratch / "service"
-        subprocess.run(
-            [fastgen, "new", str(project), "--defaults", "--no-git", "--template", str(template),
-             "--data", "database=postgresql", "--data", "middleware=[]"],
-            check=True, capture_output=True,
-        )  # fmt: skip
+        project = render(scratch, copy_template(scratch), "postgresql", "none")
         (project / "src" / "bench_variants.py").write_text(VARIANTS)
         python = environment(scratch, [project])
         url = stack.enter_context(postgresql_database(python))
@@ -173,11 +170,10 @@ def main() -> None:
             f"{PREFIX}DOCS_ENABLED": "true",
             "PYTHONPATH": str(project / "src"),
         }
-        subprocess.run(
-            [str(python), "-m", "alembic", "upgrade", "head"],
-            cwd=project, env=env, check=True, capture_output=True,
-        )  # fmt: skip
-        base, pid = stack.enter_context(serve(python, "bench_variants:app", project, env, cpu=1))
+        run([str(python), "-m", "alembic", "upgrade", "head"], cwd=project, env=env)
+        base, pid = stack.enter_context(
+            serve(python, "bench_variants:app", project, env, cpu=SERVER_CPU)
+        )
         item_id = create_item(base).rsplit("/", 1)[1]
 
         cpu = dict.fromkeys(LABELS, 0.0)

@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from wrk_load import requests_per_second
+from wrk_load import pinned, wrk
 
 from fastgen.environments import PreparedEnvironments
 from fastgen.matrix_command import default_environments_root
@@ -157,9 +157,8 @@ class Server:
     def __init__(self, name: str, python: Path, cwd: Path, app: str) -> None:
         self.name, self.port = name, free_port()
         env = dict(os.environ, PYTHONPATH=f"{cwd / 'src'}:{cwd}", MY_SERVICE_LOG_LEVEL="INFO")
-        pinning = [] if SERVER_CPU is None else ["taskset", "-c", str(SERVER_CPU)]
         self.process = subprocess.Popen(
-            [*pinning, str(python), "-m", "uvicorn", app, "--port", str(self.port),
+            [*pinned(SERVER_CPU), str(python), "-m", "uvicorn", app, "--port", str(self.port),
              "--no-access-log", "--loop", "uvloop", "--http", "httptools",
              "--log-level", "warning"],
             cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -186,7 +185,7 @@ def paths_of(server: Server) -> tuple[str, ...]:
 
 def load(port: int, path: str, seconds: int, connections: int) -> float:
     url = f"http://127.0.0.1:{port}{path}"
-    return requests_per_second(url, seconds=seconds, connections=connections, cpu=WRK_CPU)
+    return wrk(url, seconds=seconds, connections=connections, cpu=WRK_CPU).rate
 
 
 def main() -> None:

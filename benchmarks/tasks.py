@@ -36,7 +36,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import uv
-from wrk_load import requests_per_second
+from wrk_load import wrk
 
 from fastgen.processes import stop_process_group
 
@@ -189,14 +189,13 @@ def main() -> None:
         for _ in range(options.rounds):
             for engine in ENGINES:
                 url = f"http://127.0.0.1:{ports[engine]}{PINGS}"
-                rates[engine].append(
-                    requests_per_second(
-                        url,
-                        seconds=options.seconds,
-                        connections=options.connections,
-                        script=str(script),
-                    )
+                report = wrk(
+                    url,
+                    seconds=options.seconds,
+                    connections=options.connections,
+                    script=str(script),
                 )
+                rates[engine].append(report.rate)
 
     print("| engine | queued/s (HTTP 202) | request to done, median | p99 |")
     print("|---|---:|---:|---:|")
