@@ -1,7 +1,8 @@
 """Render every row of a matrix, check it, and run its own tool chain and tests, fast.
 
 Three phases, each on all cores:
-1. render and check statically (processes: Copier is not thread-safe);
+1. render and check statically (processes: Copier is not thread-safe), from one plain-folder
+   snapshot of the template, each process keeping the Jinja templates it compiled;
 2. prepare one environment per distinct dependency set (shared by every row that needs it);
 3. lint, type-check (where asked) and test each distinct project once: rows whose test-relevant
    files are byte-identical share one run, and the report says which rows reused whose result.
@@ -16,6 +17,7 @@ import multiprocessing
 import os
 import shlex
 import subprocess
+import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
@@ -26,10 +28,12 @@ from statistics import median
 
 from fastgen.environments import PreparedEnvironments, project_environment
 from fastgen.errors import FastgenError
+from fastgen.jinja_compile_cache import keep_compiled_templates
 from fastgen.matrix import Row, data_arguments, row_label
 from fastgen.options import OptionModel
 from fastgen.project_checks import static_problems
 from fastgen.render import RenderRequest, render_project
+from fastgen.template_snapshot import snapshot_template
 
 # Files that no lint, type check or test of the project reads: rows differing only in these
 # share one run. Anything not listed here counts.
@@ -168,10 +172,18 @@ class MatrixRunner:
         # Fresh interpreters, not forks: a fork of a process with threads (a test runner's, a
         # thread pool's) can inherit a lock some other thread held, and wait on it forever.
         spawn = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=self.jobs, mp_context=spawn) as pool:
+        with (
+            tempfile.TemporaryDirectory(prefix="fastgen-template-") as scratch,
+            ProcessPoolExecutor(
+                max_workers=self.jobs, mp_context=spawn, initializer=keep_compiled_templates
+            ) as pool,
+        ):
+            # One folder for every row: no clone per row, and the same file names each time, so
+            # that each worker's compiled templates serve all the rows it renders.
+            template = snapshot_template(self.template, Path(scratch))
             outcomes = pool.map(
                 _render_and_check,
-                [str(self.template)] * len(results),
+                [str(template)] * len(results),
                 [result.row for result in results],
                 [result.project for result in results],
                 [self.model] * len(results),
