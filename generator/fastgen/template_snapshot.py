@@ -33,5 +33,7 @@ def snapshot_template(template: Path, into: Path) -> Path:
 
 
 def _is_git_root(folder: Path) -> bool:
+    if not (folder / ".git").exists():  # a plain folder: git need not even be installed
+        return False
     top = run_git(folder, "rev-parse", "--show-toplevel", check=False).strip()
     return bool(top) and Path(top).resolve() == folder.resolve()
