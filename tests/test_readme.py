@@ -36,7 +36,9 @@ def free_port() -> int:
 
 def fresh_checkout(destination: Path) -> Path:
     """The working tree as a fresh clone would hold it: no virtualenvs, caches or git data."""
-    ignore = shutil.ignore_patterns(".git", ".venv", "*cache*", "__pycache__", "dist", "my-service")
+    ignore = shutil.ignore_patterns(
+        ".git", ".venv", "__pycache__", ".*_cache", "*.egg-info", "dist", "my-service"
+    )
     shutil.copytree(REPO_ROOT, destination, ignore=ignore)
     return destination
 
