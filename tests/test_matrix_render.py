@@ -1,4 +1,5 @@
-"""The matrix runner's rendering shortcuts: a snapshot of a git template, compiled Jinja kept."""
+"""The matrix runner's rendering shortcuts: a snapshot of a git template, compiled Jinja kept,
+and failed rows reproduced from what was rendered."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 import copier
 import pytest
 
+from fastgen.matrix_runner import Failure, Report
 from fastgen.template_snapshot import snapshot_template
 from tests.conftest import project_files, render, run
 
@@ -116,3 +118,18 @@ def test_kept_compiled_templates_render_what_copier_renders(
     assert project_files(tmp_path / "again") == project_files(uncached)
     # One source, two lexer configurations: each environment gets its own compiled code.
     assert (outcome["trimmed"], outcome["kept"]) == ("x", "\nx")
+
+
+def test_a_failed_row_of_a_git_template_is_reproduced_from_its_working_tree(
+    template_dir: Path, tmp_path: Path
+) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    run(["git", "init", "-q"], cwd=repo)
+    failure = Failure("tests", "python -m pytest", "")
+    row = {"database": "sqlite"}
+    plain = Report("set", [], 0.0, str(template_dir)).reproduce(row, failure)
+    git = Report("set", [], 0.0, str(repo)).reproduce(row, failure)
+
+    assert "--vcs-ref" not in plain
+    assert f"--template {repo} --vcs-ref HEAD --data database=sqlite" in git

@@ -33,7 +33,7 @@ from fastgen.matrix import Row, data_arguments, row_label
 from fastgen.options import OptionModel
 from fastgen.project_checks import static_problems
 from fastgen.render import RenderRequest, render_project
-from fastgen.template_snapshot import snapshot_template
+from fastgen.template_snapshot import is_git_root, snapshot_template
 
 # Files that no lint, type check or test of the project reads: rows differing only in these
 # share one run. Anything not listed here counts.
@@ -91,7 +91,10 @@ class Report:
     def reproduce(self, row: Row, failure: Failure) -> str:
         """The commands that rebuild the row and run the step that failed."""
         data = " ".join(f"--data {shlex.quote(pair)}" for pair in data_arguments(row))
-        new = f"fastgen new svc --defaults --no-git --template {shlex.quote(self.template)} {data}"
+        # The rows rendered the working tree; of a git template, Copier takes the newest tag.
+        ref = " --vcs-ref HEAD" if is_git_root(Path(self.template)) else ""
+        template = shlex.quote(self.template)
+        new = f"fastgen new svc --defaults --no-git --template {template}{ref} {data}"
         return f"{new} && cd svc && {failure.command}"
 
     def summary(self) -> str:

@@ -18,7 +18,7 @@ def snapshot_template(template: Path, into: Path) -> Path:
     """The folder to render `template` from: `template` itself unless it is a git repository's
     root, else a copy in `into` of the files Copier would take from it (tracked or untracked, not
     ignored, the way Copier includes a dirty tree's changes)."""
-    if not _is_git_root(template):
+    if not is_git_root(template):
         return template
     listing = run_git(
         template, "ls-files", "-z", "--cached", "--others", "--exclude-standard", step="ls-files"
@@ -32,7 +32,8 @@ def snapshot_template(template: Path, into: Path) -> Path:
     return into
 
 
-def _is_git_root(folder: Path) -> bool:
+def is_git_root(folder: Path) -> bool:
+    """Whether Copier reads `folder` as a git repository (it must be the repository's root)."""
     if not (folder / ".git").exists():  # a plain folder: git need not even be installed
         return False
     top = run_git(folder, "rev-parse", "--show-toplevel", check=False).strip()
