@@ -1,8 +1,9 @@
 """Render every row of a matrix, check it, and run its own tool chain and tests, fast.
 
 Three phases, each on all cores:
-1. render and check statically (processes: Copier is not thread-safe), from one plain-folder
-   snapshot of the template, each process keeping the Jinja templates it compiled;
+1. render and check statically (processes: Copier is not thread-safe), each process keeping the
+   Jinja templates it compiled; a git template is rendered from one plain-folder copy of its
+   working tree, a plain folder where it is;
 2. prepare one environment per distinct dependency set (shared by every row that needs it);
 3. lint, type-check (where asked) and test each distinct project once: rows whose test-relevant
    files are byte-identical share one run, and the report says which rows reused whose result.
