@@ -1,9 +1,10 @@
-"""Compiled Jinja templates kept for the life of a process that renders many projects.
+"""Compiled Jinja templates kept for the life of a process that renders.
 
 Copier makes a fresh Jinja environment for every project and compiles each file, path part and
-question expression of the template in it: about 850 compilations, half of a render's time. A
-process that renders matrix rows from one template folder compiles the same sources again and
-again; with this installed it compiles each source once per environment configuration.
+question expression of the template in it, some of them several times: about 1,000 compilations
+of about 200 distinct sources, half of a render's time. With this installed a process compiles
+each source once per environment configuration: once in a `fastgen` run, and once in a matrix
+runner's worker for all the rows it renders from one template folder.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ _compiled: dict[Hashable, Any] = {}
 
 
 def keep_compiled_templates() -> None:
-    """Install the cache in this process (the matrix runner's rendering workers call it)."""
+    """Install the cache in this process: the `fastgen` command and the runner's workers do."""
     Environment.compile = _cached_compile  # type: ignore[method-assign]
 
 
