@@ -5,13 +5,12 @@ host's CA bundle so the build reaches the package index through the same TLS set
 uv image holds only the `uv` binary of the generator's own environment, at `/uv` as in the real
 one. Each is tagged with the exact name the Dockerfile's `ARG` defaults to, so the Dockerfile builds
 unchanged. The Debian root file system is cached as a tarball keyed by its debootstrap inputs (in
-~/.cache/fastgen, or $FASTGEN_CACHE), and the images stay in podman's storage between runs.
+fastgen's cache folder), and the images stay in podman's storage between runs.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import subprocess
 import tempfile
@@ -19,6 +18,8 @@ from pathlib import Path
 
 import uv
 from filelock import FileLock
+
+from fastgen.user_cache import cache_folder
 
 SUITE = "bookworm"
 MIRROR = "http://deb.debian.org/debian"
@@ -31,7 +32,7 @@ TOOLS = ("podman", "buildah", "debootstrap")
 
 
 def cache_dir() -> Path:
-    root = Path(os.environ.get("FASTGEN_CACHE") or Path.home() / ".cache" / "fastgen")
+    root = cache_folder()
     root.mkdir(parents=True, exist_ok=True)
     return root
 

@@ -18,6 +18,7 @@ from fastgen.errors import FastgenError
 from fastgen.matrix_runner import MatrixRunner
 from fastgen.options import OptionModel
 from fastgen.template_source import bundled_template, option_model_for
+from fastgen.user_cache import cache_folder
 
 GITHUB_JOB_LIMIT = 256
 
@@ -90,8 +91,7 @@ def github_jobs(set_name: str, rows: int, max_jobs: int) -> dict[str, list[dict[
 
 
 def default_environments_root() -> Path:
-    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(cache) / "fastgen" / "environments"
+    return cache_folder() / "environments"
 
 
 def test_matrix_command() -> Callable[..., None]:
