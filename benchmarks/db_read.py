@@ -34,6 +34,8 @@ from pathlib import Path
 import uv
 from wrk_load import pinned, wrk
 
+from fastgen.template_source import copy_template_files
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BENCHMARKS = Path(__file__).resolve().parent
 FASTGEN = str(Path(sys.executable).parent / "fastgen")
@@ -55,11 +57,7 @@ def run(
 
 def copy_template(scratch: Path) -> Path:
     """The working tree's template as a plain folder, so uncommitted changes are measured."""
-    template = scratch / "template"
-    template.mkdir()
-    shutil.copy2(REPO_ROOT / "copier.yml", template / "copier.yml")
-    shutil.copytree(REPO_ROOT / "template", template / "template")
-    return template
+    return copy_template_files(REPO_ROOT, scratch / "template")
 
 
 def render(scratch: Path, template: Path, database: str, middleware: str) -> Path:

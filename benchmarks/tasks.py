@@ -23,7 +23,6 @@ import argparse
 import http.client
 import json
 import os
-import shutil
 import socket
 import statistics
 import subprocess
@@ -39,6 +38,7 @@ import uv
 from wrk_load import wrk
 
 from fastgen.processes import stop_process_group
+from fastgen.template_source import copy_template_files
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FASTGEN = str(Path(sys.executable).parent / "fastgen")
@@ -64,9 +64,7 @@ def render(scratch: Path, engine: str) -> Path:
     """The service with `engine`, from the working tree's template (uncommitted changes too)."""
     template = scratch / "template"
     if not template.exists():
-        template.mkdir()
-        shutil.copy2(REPO_ROOT / "copier.yml", template / "copier.yml")
-        shutil.copytree(REPO_ROOT / "template", template / "template")
+        copy_template_files(REPO_ROOT, template)
     project = scratch / engine
     answers = [f"background_tasks={engine}", "database=none", "middleware=[]", "docker=false"]
     data = [arg for answer in answers for arg in ("--data", answer)]

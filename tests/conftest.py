@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
@@ -14,6 +13,7 @@ import uv
 
 from fastgen.environments import PreparedEnvironments, project_environment
 from fastgen.matrix_runner import Report
+from fastgen.template_source import copy_template_files
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BIN_DIR = Path(sys.executable).parent
@@ -59,10 +59,7 @@ def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     Copier renders a git template at its newest tag or commit; the tests must see uncommitted work.
     """
-    root = tmp_path_factory.mktemp("template")
-    shutil.copy2(REPO_ROOT / "copier.yml", root / "copier.yml")
-    shutil.copytree(REPO_ROOT / "template", root / "template")
-    return root
+    return copy_template_files(REPO_ROOT, tmp_path_factory.mktemp("template"))
 
 
 @pytest.fixture

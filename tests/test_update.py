@@ -22,6 +22,7 @@ from packaging.version import InvalidVersion, Version
 from fastgen.conflicts import changes, find_conflicts
 from fastgen.environments import PreparedEnvironments
 from fastgen.recorded import ANSWERS_FILE, record_template
+from fastgen.template_source import copy_template_files
 from tests.conftest import (
     COPIER,
     FASTGEN,
@@ -85,8 +86,7 @@ def releases(tmp_path_factory: pytest.TempPathFactory) -> TemplateRepository:
     run(["git", "clone", "--quiet", str(REPO_ROOT), str(path)])
     # The working tree's template, uncommitted changes included, as the older release.
     shutil.rmtree(path / "template")
-    shutil.copytree(REPO_ROOT / "template", path / "template")
-    shutil.copy2(REPO_ROOT / "copier.yml", path / "copier.yml")
+    copy_template_files(REPO_ROOT, path)
     git(path, "add", "--all", "copier.yml", "template")
     git(path, "commit", "--quiet", "--allow-empty", "--message", "The working tree")
     # Synthetic releases come after every real one, so Copier's newest release is the last.

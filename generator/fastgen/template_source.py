@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 from fastgen.errors import FastgenError
@@ -12,6 +13,18 @@ _PACKAGE_DIR = Path(__file__).resolve().parent
 _BUNDLED_DIR = _PACKAGE_DIR / "bundled"
 # `scheme://...`, scp-like `user@host:path`, and Copier's `gh:`/`gl:` shortcuts.
 _URL = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*://|[\w.-]+@[\w.-]+:|gh:|gl:)")
+
+
+def copy_template_files(root: Path, into: Path) -> Path:
+    """fastgen's own template under `root` (a checkout or the bundled copy), copied into `into`.
+
+    The copy is the two parts the wheel bundles, copier.yml and template/, as a plain folder:
+    Copier renders it as it is, where it would render a git checkout's newest release.
+    """
+    into.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(root / "copier.yml", into / "copier.yml")
+    shutil.copytree(root / "template", into / "template")
+    return into
 
 
 def bundled_template() -> Path:
