@@ -6,6 +6,7 @@ import os
 import pty
 import select
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -365,3 +366,12 @@ def test_unanswered_questions_are_asked_on_a_terminal(template_dir: Path, tmp_pa
     answers = yaml.safe_load((destination / ".copier-answers.yml").read_text(encoding="utf-8"))
     assert answers["python_version"] == "3.13"
     assert answers["project_name"] == "My Service"
+
+
+def test_commands_that_do_not_render_start_without_copier() -> None:
+    # Copier and its dependencies are most of the start-up; `--help`, `--version`, `options` and
+    # `matrix` must not wait for them.
+    probe = "import sys; from fastgen.cli import build_app; build_app(); print(sorted(sys.modules))"
+    imported = run([sys.executable, "-c", probe]).stdout
+    assert "'copier'" not in imported
+    assert "'fastgen.cli'" in imported

@@ -1,4 +1,9 @@
-"""The `fastgen` command: a thin Typer layer over the option model and Copier's public API."""
+"""The `fastgen` command: a thin Typer layer over the option model and Copier's public API.
+
+The commands that render import Copier when they run, not when the command line is read: Copier
+and its dependencies take two thirds of the start-up, which `--help`, `--version`, `options` and
+`matrix` do without.
+"""
 
 from __future__ import annotations
 
@@ -25,7 +30,6 @@ from fastgen.jinja_compile_cache import (
 from fastgen.matrix_command import matrix_command, test_matrix_command
 from fastgen.options import OptionModel
 from fastgen.reference import markdown_reference
-from fastgen.render import RenderRequest, render_project
 from fastgen.template_source import bundled_option_model, bundled_template, option_model_for
 from fastgen.update_command import update
 from fastgen.user_cache import cache_folder
@@ -106,6 +110,8 @@ def _new_command(model: OptionModel) -> Callable[..., None]:
         template_model = option_model_for(template)
         if template_model is not None:
             check_known(answers, template_model)
+        from fastgen.render import RenderRequest, render_project  # imports Copier
+
         request = RenderRequest(
             template=template if template is not None else str(bundled_template()),
             destination=destination,

@@ -15,7 +15,6 @@ import typer
 from fastgen import matrix
 from fastgen.environments import PreparedEnvironments
 from fastgen.errors import FastgenError
-from fastgen.matrix_runner import MatrixRunner
 from fastgen.options import OptionModel
 from fastgen.template_source import bundled_template, option_model_for
 from fastgen.user_cache import cache_folder
@@ -141,6 +140,8 @@ def test_matrix_command() -> Callable[..., None]:
         if shard is not None:
             rows = matrix.shard(rows, *parse_shard(shard))
         run_typecheck = set_name == "covering" if typecheck is None else typecheck
+        from fastgen.matrix_runner import MatrixRunner  # imports Copier: see fastgen.cli
+
         with tempfile.TemporaryDirectory(prefix="fastgen-matrix-") as scratch:
             runner = MatrixRunner(
                 template=source,

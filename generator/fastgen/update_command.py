@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
 from fastgen.answers import parse_data_pairs
 from fastgen.errors import FastgenError
-from fastgen.update import UpdateRequest, UpdateResult, update_project
+
+if TYPE_CHECKING:
+    from fastgen.update import UpdateResult
 
 
 def update(
@@ -53,6 +55,8 @@ def update(
     """Bring a project up to a newer template release, or change its answers."""
     if not defaults and not sys.stdin.isatty():
         raise FastgenError("no terminal to ask new questions on; pass --defaults")
+    from fastgen.update import UpdateRequest, update_project  # imports Copier: see fastgen.cli
+
     request = UpdateRequest(
         project=destination,
         data=parse_data_pairs(data or ()),
