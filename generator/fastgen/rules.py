@@ -27,7 +27,11 @@ class Rules:
         self._env = SandboxedEnvironment(
             extensions=["jinja2_ansible_filters.AnsibleCoreFiltersExtension"]
         )
-        self._compiled: dict[str, Template] = {}
+        # Each source compiled once, with the names it reads.
+        self._compiled: dict[str, tuple[Template, tuple[str, ...]]] = {}
+        # A rule reads a few answers, and the matrix asks it about thousands of rows that differ
+        # only in others: each source is rendered once per combination of what it reads.
+        self._rendered: dict[tuple[str, tuple[str, ...]], str] = {}
 
     def is_asked(self, question: Question, answers: Mapping[str, Any]) -> bool:
         """Whether the question's `when:` holds for these answers."""
@@ -69,10 +73,16 @@ class Rules:
         return frozenset(self.model.names)
 
     def _render(self, source: str, answers: Mapping[str, Any]) -> str:
-        template = self._compiled.get(source)
-        if template is None:
-            template = self._compiled[source] = self._env.from_string(source)
-        return template.render(dict(answers))
+        compiled = self._compiled.get(source)
+        if compiled is None:
+            reads = tuple(sorted(meta.find_undeclared_variables(self._env.parse(source))))
+            compiled = self._compiled[source] = (self._env.from_string(source), reads)
+        template, reads = compiled
+        key = (source, tuple(repr(answers[name]) if name in answers else "" for name in reads))
+        rendered = self._rendered.get(key)
+        if rendered is None:
+            rendered = self._rendered[key] = template.render(dict(answers))
+        return rendered
 
 
 def _truthy(rendered: str) -> bool:
