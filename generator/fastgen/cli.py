@@ -22,11 +22,8 @@ from fastgen.answers import check_known, load_data_file, merge_answers, parse_da
 from fastgen.errors import FastgenError
 from fastgen.flags import answers_from_flags, describe_default, question_parameters
 from fastgen.git import init_repository
-from fastgen.jinja_compile_cache import (
-    default_store,
-    keep_compiled_templates,
-    save_compiled_templates,
-)
+from fastgen.jinja_code_store import CodeStore
+from fastgen.jinja_compile_cache import keep_compiled_templates, save_compiled_templates
 from fastgen.matrix_command import matrix_command, test_matrix_command
 from fastgen.options import OptionModel
 from fastgen.reference import markdown_reference
@@ -205,7 +202,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
     """Run the CLI: every user-facing error is one line on stderr and a non-zero exit."""
     # A render compiles about 200 distinct sources some 1,000 times (Copier compiles each path
     # part and question expression anew): each is compiled once, and kept for the next run.
-    keep_compiled_templates(default_store(cache_folder()))
+    keep_compiled_templates(CodeStore(cache_folder()))
     try:
         result = build_app()(args=argv, prog_name="fastgen", standalone_mode=False)
     except FastgenError as error:
