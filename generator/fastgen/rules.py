@@ -75,8 +75,9 @@ class Rules:
     def _render(self, source: str, answers: Mapping[str, Any]) -> str:
         compiled = self._compiled.get(source)
         if compiled is None:
-            reads = tuple(sorted(meta.find_undeclared_variables(self._env.parse(source))))
-            compiled = self._compiled[source] = (self._env.from_string(source), reads)
+            tree = self._env.parse(source)
+            reads = tuple(sorted(meta.find_undeclared_variables(tree)))
+            compiled = self._compiled[source] = (self._env.from_string(tree), reads)
         template, reads = compiled
         key = (source, tuple(repr(answers[name]) if name in answers else "" for name in reads))
         rendered = self._rendered.get(key)
