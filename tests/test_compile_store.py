@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -147,6 +148,19 @@ def test_a_damaged_store_is_replaced(tmp_path: Path) -> None:
     store.write_bytes(b"\xff not a store")
     assert render_cases(tmp_path, {"source": "{{ name }}"})["compilations"] == 1
     assert render_cases(tmp_path, {"source": "{{ name }}"})["compilations"] == 0
+
+
+def test_a_store_left_half_written_by_a_stopped_run_is_removed(tmp_path: Path) -> None:
+    folder = CodeStore(tmp_path).path.parent
+    folder.mkdir(parents=True)
+    abandoned, in_progress = folder / "abandoned.partial", folder / "in-progress.partial"
+    for aside in (abandoned, in_progress):
+        aside.write_bytes(b"half a store")
+    an_hour_ago = time.time() - 3600
+    os.utime(abandoned, (an_hour_ago, an_hour_ago))
+    render_cases(tmp_path, {"source": "{{ name }}"})
+    assert not abandoned.exists()
+    assert in_progress.exists(), "a run beside this one may still be writing it"
 
 
 def test_fastgen_new_keeps_its_store_in_the_user_cache(template_dir: Path, tmp_path: Path) -> None:

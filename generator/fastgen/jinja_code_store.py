@@ -17,10 +17,12 @@ the path is set when the code is loaded.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import marshal
 import os
 import tempfile
+import time
 from collections.abc import Hashable
 from functools import cached_property, partial
 from importlib.metadata import PackageNotFoundError, version
@@ -40,6 +42,8 @@ VERSIONED = {
 }
 # Code of a few templates' worth of sources, about 5 MB.
 STORE_LIMIT = 2048
+# Seconds after which a store written aside and never renamed was left by a stopped run.
+ABANDONED_AFTER = 600
 
 
 class CodeStore:
@@ -113,6 +117,7 @@ class CodeStore:
             Path(aside).replace(self.path)
         except OSError:
             Path(aside).unlink(missing_ok=True)
+        _remove_abandoned(self.path.parent)
 
     def _fingerprint(self, env: Environment, configuration: Hashable) -> bytes | None:
         """`env`'s settings spelled out, once per environment and configuration."""
@@ -205,6 +210,15 @@ def _relocated(code: CodeType, filename: str) -> CodeType:
         for constant in code.co_consts
     )
     return code.replace(co_filename=filename, co_consts=constants)
+
+
+def _remove_abandoned(folder: Path) -> None:
+    """Remove what runs that were stopped while writing left behind (a run writes for a moment)."""
+    abandoned_before = time.time() - ABANDONED_AFTER
+    for aside in folder.glob("*.partial"):
+        with contextlib.suppress(OSError):  # gone already, or removed by a run beside this one
+            if aside.stat().st_mtime < abandoned_before:
+                aside.unlink()
 
 
 def _read(path: Path) -> dict[str, CodeType]:
