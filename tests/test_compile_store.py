@@ -19,7 +19,6 @@ from tests.conftest import FASTGEN, project_files, run
 # sources it compiled.
 RENDER_WITH_STORE = """
 import sys
-from collections.abc import Mapping
 from pathlib import Path
 
 import copier
@@ -39,7 +38,6 @@ print(compilations())
 # a source or a file of a folder, lexer settings, an extension of this script's own.
 RENDER_CASES = """
 import json, sys
-from collections.abc import Mapping
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader

@@ -85,12 +85,21 @@ class CodeStore:
         code = self._stored.get(key)
         return None if code is None else _relocated(code, filename or "<template>")
 
-    def learn(
-        self, key: str, code: CodeType, env: Environment, source: str, name: str | None
-    ) -> None:
-        """Keep `code`, just compiled from `source`, unless compiling it called a filter or test."""
-        if not _calls_at_compile_time(env, source, name):
-            self._learnt[key] = code
+    def may_keep(self, env: Environment, tree: nodes.Template, name: str | None) -> bool:
+        """Whether code compiled from `tree` may be kept: Jinja calls no filter or test for it
+        while compiling, as it does for one of constant arguments."""
+        context = EvalContext(env, name)
+        for node in tree.find_all((nodes.Filter, nodes.Test)):
+            try:
+                node.as_const(context)
+            except Impossible:
+                continue
+            return False
+        return True
+
+    def learn(self, key: str, code: CodeType) -> None:
+        """Keep `code` for `save`."""
+        self._learnt[key] = code
 
     def save(self) -> None:
         """Add what this run learnt to the store, newest first, up to `STORE_LIMIT` entries.
@@ -187,18 +196,6 @@ def _named(value: object) -> object:
         return ("partial", _named(value.func), _named(value.args), keywords)
     named = value if callable(value) else type(value)
     return f"{getattr(named, '__module__', '?')}.{getattr(named, '__qualname__', '?')}"
-
-
-def _calls_at_compile_time(env: Environment, source: str, name: str | None) -> bool:
-    """Whether Jinja calls a filter or test while compiling `source`: one of constant arguments."""
-    context = EvalContext(env, name)
-    for node in env.parse(source).find_all((nodes.Filter, nodes.Test)):
-        try:
-            node.as_const(context)
-        except Impossible:
-            continue
-        return True
-    return False
 
 
 def _relocated(code: CodeType, filename: str) -> CodeType:

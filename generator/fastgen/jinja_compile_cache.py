@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from jinja2 import Environment
+from jinja2 import Environment, TemplateSyntaxError
 
 from fastgen.jinja_code_store import CodeStore, compiler_settings
 
@@ -78,13 +78,39 @@ def _cached_compile(
     if compiled is not None:
         return compiled
     # Only module code goes to the store: raw Python source and deferred-init code stay here.
-    stored = _store is not None and not (raw or defer_init)
-    store_key = _store.key(self, configuration, source, name) if _store and stored else None
-    compiled = _store.find(store_key, filename) if _store and store_key else None
+    store_key = None
+    if _store is not None and not (raw or defer_init):
+        store_key = _store.key(self, configuration, source, name)
+        compiled = _store.find(store_key, filename) if store_key else None
     if compiled is None:
         _compilations += 1
-        compiled = _compile_uncached(self, source, name, filename, raw, defer_init)
-        if _store and store_key:
-            _store.learn(store_key, compiled, self, source, name)
+        if _store is None or store_key is None:
+            compiled = _compile_uncached(self, source, name, filename, raw, defer_init)
+        else:
+            compiled = _compile_for_store(self, _store, store_key, source, name, filename)
     _compiled[key] = compiled
+    return compiled
+
+
+def _compile_for_store(
+    env: Environment,
+    store: CodeStore,
+    key: str,
+    source: str,
+    name: str | None,
+    filename: str | None,
+) -> Any:
+    """`source` compiled, and offered to `store` if it may keep it.
+
+    Parsed once, for the store's check and the compiler, and checked first: Jinja's optimizer may
+    replace what it evaluates.
+    """
+    tree = env.parse(source, name, filename)
+    keep = store.may_keep(env, tree, name)
+    try:
+        compiled = _compile_uncached(env, tree, name, filename)
+    except TemplateSyntaxError:  # shown with its source, as Jinja shows it
+        env.handle_exception(source=source)
+    if keep:
+        store.learn(key, compiled)
     return compiled
