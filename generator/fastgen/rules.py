@@ -65,7 +65,7 @@ class Rules:
         names = {question.name}
         for source in (question.when, question.validator):
             if isinstance(source, str):
-                names |= meta.find_undeclared_variables(self._env.parse(source))
+                names.update(self._compiled_rule(source)[1])
         return frozenset(names) & self._question_names
 
     @cached_property
@@ -73,17 +73,21 @@ class Rules:
         return frozenset(self.model.names)
 
     def _render(self, source: str, answers: Mapping[str, Any]) -> str:
-        compiled = self._compiled.get(source)
-        if compiled is None:
-            tree = self._env.parse(source)
-            reads = tuple(sorted(meta.find_undeclared_variables(tree)))
-            compiled = self._compiled[source] = (self._env.from_string(tree), reads)
-        template, reads = compiled
+        template, reads = self._compiled_rule(source)
         key = (source, tuple(repr(answers[name]) if name in answers else "" for name in reads))
         rendered = self._rendered.get(key)
         if rendered is None:
             rendered = self._rendered[key] = template.render(dict(answers))
         return rendered
+
+    def _compiled_rule(self, source: str) -> tuple[Template, tuple[str, ...]]:
+        """`source` compiled, with the names it reads."""
+        compiled = self._compiled.get(source)
+        if compiled is None:
+            tree = self._env.parse(source)
+            reads = tuple(sorted(meta.find_undeclared_variables(tree)))
+            compiled = self._compiled[source] = (self._env.from_string(tree), reads)
+        return compiled
 
 
 def _truthy(rendered: str) -> bool:
