@@ -44,8 +44,19 @@ def test_create_accepts_a_numeric_price_and_no_description(client: TestClient) -
     response = client.post(ITEMS, json={"name": "Widget", "price": 3})
 
     assert response.status_code == 201
-    assert response.json()["price"] == "3"
+    assert response.json()["price"] == "3.00"
     assert response.json()["description"] is None
+
+
+@pytest.mark.parametrize(("sent", "answered"), [(3, "3.00"), ("1E+1", "10.00"), ("0.5", "0.50")])
+def test_a_price_always_has_two_decimal_places(
+    client: TestClient, sent: object, answered: str
+) -> None:
+    created = client.post(ITEMS, json={"name": "Widget", "price": sent}).json()
+    updated = client.patch(f"{ITEMS}/{created['id']}", json={"price": sent}).json()
+
+    assert created["price"] == updated["price"] == answered
+    assert client.get(f"{ITEMS}/{created['id']}").json()["price"] == answered
 
 
 def test_names_differing_only_in_case_are_distinct(client: TestClient) -> None:
@@ -137,7 +148,7 @@ def test_list_accepts_the_largest_page(client: TestClient) -> None:
 
 @pytest.mark.parametrize(
     "params",
-    [{"limit": 0}, {"limit": 101}, {"limit": "many"}, {"offset": -1}],
+    [{"limit": 0}, {"limit": 101}, {"limit": "many"}, {"offset": -1}, {"offset": 2**31}],
 )
 def test_list_rejects_bad_pagination(client: TestClient, params: dict[str, Any]) -> None:
     response = client.get(ITEMS, params=params)
@@ -164,7 +175,7 @@ def test_get_an_unknown_item_is_not_found(client: TestClient) -> None:
     assert error["message"] == "Item 42 does not exist."
 
 
-@pytest.mark.parametrize("item_id", ["0", "-1", "abc", "1.5"])
+@pytest.mark.parametrize("item_id", ["0", "-1", "abc", "1.5", "2147483648", "9" * 30])
 def test_get_rejects_a_bad_id(client: TestClient, item_id: str) -> None:
     response = client.get(f"{ITEMS}/{item_id}")
 

@@ -4,11 +4,26 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 ItemName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 ItemDescription = Annotated[str, StringConstraints(max_length=1000)]
-Price = Annotated[Decimal, Field(ge=0, max_digits=10, decimal_places=2)]
+CENT = Decimal("0.01")
+
+
+def in_cents(price: Decimal) -> Decimal:
+    """Two decimal places, as the database gives a price back: 3 and "1E+1" become 3.00 and 10.00."""
+    return price.quantize(CENT)
+
+
+Price = Annotated[Decimal, Field(ge=0, max_digits=10, decimal_places=2), AfterValidator(in_cents)]
 
 
 class ItemCreate(BaseModel):
