@@ -48,7 +48,9 @@ def test_create_accepts_a_numeric_price_and_no_description(client: TestClient) -
     assert response.json()["description"] is None
 
 
-@pytest.mark.parametrize(("sent", "answered"), [(3, "3.00"), ("1E+1", "10.00"), ("0.5", "0.50")])
+@pytest.mark.parametrize(
+    ("sent", "answered"), [(3, "3.00"), ("1E+1", "10.00"), ("0.5", "0.50"), ("-0", "0.00")]
+)
 def test_a_price_always_has_two_decimal_places(
     client: TestClient, sent: object, answered: str
 ) -> None:
@@ -57,6 +59,14 @@ def test_a_price_always_has_two_decimal_places(
 
     assert created["price"] == updated["price"] == answered
     assert client.get(f"{ITEMS}/{created['id']}").json()["price"] == answered
+
+
+def test_names_and_descriptions_keep_any_unicode_text(client: TestClient) -> None:
+    text = "Ωmega café 漢字 \U0001f600"
+    created = client.post(ITEMS, json={"name": text, "description": text, "price": "1.00"})
+
+    stored = client.get(f"{ITEMS}/{created.json()['id']}").json()
+    assert (stored["name"], stored["description"]) == (text, text)
 
 
 def test_names_differing_only_in_case_are_distinct(client: TestClient) -> None:
@@ -83,6 +93,8 @@ def test_create_with_a_taken_name_conflicts(client: TestClient) -> None:
         ({"name": "", "price": "1.00"}, ["body", "name"]),
         ({"name": "   ", "price": "1.00"}, ["body", "name"]),
         ({"name": "x" * 101, "price": "1.00"}, ["body", "name"]),
+        ({"name": "Wid\u0000get", "price": "1.00"}, ["body", "name"]),
+        ({"name": "Widget", "description": "\u0000", "price": "1.00"}, ["body", "description"]),
         ({"name": "Widget", "description": "x" * 1001, "price": "1.00"}, ["body", "description"]),
         ({"name": "Widget"}, ["body", "price"]),
         ({"name": "Widget", "price": "-0.01"}, ["body", "price"]),

@@ -40,6 +40,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_items")),
         sa.UniqueConstraint("name", name=op.f("uq_items_name")),
         sqlite_autoincrement=True,
+        mysql_charset="utf8mb4",
     )
 
 

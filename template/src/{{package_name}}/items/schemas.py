@@ -13,14 +13,29 @@ from pydantic import (
     field_validator,
 )
 
-ItemName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-ItemDescription = Annotated[str, StringConstraints(max_length=1000)]
 CENT = Decimal("0.01")
 
 
+def without_nul(text: str) -> str:
+    """PostgreSQL cannot store the NUL character, so no database is given one."""
+    if "\x00" in text:
+        msg = "must not contain the NUL character"
+        raise ValueError(msg)
+    return text
+
+
 def in_cents(price: Decimal) -> Decimal:
-    """Two decimal places, as the database gives a price back: 3 and "1E+1" become 3.00 and 10.00."""
-    return price.quantize(CENT)
+    """Two decimal places, as the database gives a price back: 3 and "1E+1" become 3.00 and 10.00,
+    and -0 (allowed by `ge=0`) becomes 0.00."""
+    return price.quantize(CENT).copy_abs()
+
+
+ItemName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+    AfterValidator(without_nul),
+]
+ItemDescription = Annotated[str, StringConstraints(max_length=1000), AfterValidator(without_nul)]
 
 
 Price = Annotated[Decimal, Field(ge=0, max_digits=10, decimal_places=2), AfterValidator(in_cents)]
