@@ -8,6 +8,7 @@ import select
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -126,6 +127,10 @@ def bad_input_cases() -> list[tuple[list[str], str]]:
         (["--data", "=value"], "KEY=VALUE"),
         (["--data", "python_version=2.7"], "python_version"),
         (["--project-slug", "one", "--data", "project_slug=two"], "give it once"),
+        (["--no-docker", "--data", "docker=true"], "give it once"),
+        # Copier would read any word but no, false, off, n, f and 0 as yes.
+        (["--data", "docker=maybe"], "docker takes true or false"),
+        (["--data", "middleware=cors"], "Not a YAML list"),
         (["--background-tasks", "rq"], "background-tasks"),
         # RabbitMQ is for Celery only; without a queue there is no broker to choose.
         (
@@ -185,20 +190,63 @@ def test_a_missing_answers_file_is_refused(fastgen_new: Runner, tmp_path: Path) 
     assert_refused(result, tmp_path, before, "nope.yml")
 
 
-def test_a_non_empty_destination_is_refused(fastgen_new: Runner, tmp_path: Path) -> None:
-    destination = tmp_path / "out"
-    destination.mkdir()
-    (destination / "README.md").write_text("mine\n", encoding="utf-8")
-    before = snapshot(tmp_path)
-    result = fastgen_new("out", "--defaults", check=False, cwd=tmp_path)
-    assert_refused(result, tmp_path, before, "not empty")
+def non_empty_folder(path: Path) -> None:
+    path.mkdir()
+    (path / "README.md").write_text("mine\n", encoding="utf-8")
 
 
-def test_a_destination_that_is_a_file_is_refused(fastgen_new: Runner, tmp_path: Path) -> None:
-    (tmp_path / "out").write_text("a file\n", encoding="utf-8")
+def a_file(path: Path) -> None:
+    path.write_text("a file\n", encoding="utf-8")
+
+
+def link_to_nothing(path: Path) -> None:
+    path.symlink_to(path.parent / "nowhere")
+
+
+@pytest.mark.parametrize(
+    ("prepare", "destination", "needle"),
+    [
+        (non_empty_folder, "out", "not empty"),
+        (a_file, "out", "not a directory"),
+        (link_to_nothing, "out", "link to nothing"),
+        (a_file, "out/inner", "out is not a directory"),
+    ],
+)
+def test_a_destination_that_cannot_be_made_is_refused(
+    fastgen_new: Runner,
+    tmp_path: Path,
+    prepare: Callable[[Path], None],
+    destination: str,
+    needle: str,
+) -> None:
+    prepare(tmp_path / "out")
     before = snapshot(tmp_path)
-    result = fastgen_new("out", "--defaults", check=False, cwd=tmp_path)
-    assert_refused(result, tmp_path, before, "not a directory")
+    result = fastgen_new(destination, "--defaults", check=False, cwd=tmp_path)
+    assert_refused(result, tmp_path, before, needle)
+
+
+def test_a_destination_the_system_refuses_is_one_line(fastgen_new: Runner, tmp_path: Path) -> None:
+    before = snapshot(tmp_path)
+    result = fastgen_new("/sys/fastgen-out", "--defaults", "--no-git", check=False, cwd=tmp_path)
+    assert_refused(result, tmp_path, before, "/sys/fastgen-out")
+    assert not Path("/sys/fastgen-out").exists()
+
+
+def test_a_vcs_ref_needs_a_template_source(tmp_path: Path) -> None:
+    before = snapshot(tmp_path)
+    result = run(
+        [FASTGEN, "new", "out", "--defaults", "--vcs-ref", "v1"], cwd=tmp_path, check=False
+    )
+    assert_refused(result, tmp_path, before, "--vcs-ref needs --template")
+
+
+def test_agreeing_flag_and_data_answers_are_one_answer(fastgen_new: Runner, tmp_path: Path) -> None:
+    fastgen_new(
+        "out", "--defaults", "--no-git", "--no-docker", "--data", "docker=false",
+        "--middleware", "cors", "--data", "middleware=[cors]", cwd=tmp_path,
+    )  # fmt: skip
+    answers = recorded_answers(tmp_path / "out")
+    assert (answers["docker"], answers["middleware"]) == (False, ["cors"])
 
 
 def test_a_missing_template_is_refused(tmp_path: Path) -> None:
@@ -328,9 +376,7 @@ def test_answers_from_file_data_and_flags_combine(fastgen_new: Runner, tmp_path:
 
 def answer_prompts_with_enter(command: list[str], timeout: float = 60) -> tuple[int, str]:
     """Run `command` on a pseudo-terminal, pressing Enter whenever it waits for input."""
-    pid, terminal = pty.fork()
-    if pid == 0:  # the child becomes the command
-        os.execv(command[0], command)  # noqa: S606 - a fixed command of the test
+    pid, terminal = on_a_terminal(command)
     output = b""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -338,15 +384,28 @@ def answer_prompts_with_enter(command: list[str], timeout: float = 60) -> tuple[
         if not readable:
             os.write(terminal, b"\r")
             continue
-        try:
-            chunk = os.read(terminal, 4096)
-        except OSError:  # the command closed the terminal: it has finished
-            break
+        chunk = read_chunk(terminal)
         if not chunk:
             break
         output += chunk
     _, status = os.waitpid(pid, 0)
     return os.waitstatus_to_exitcode(status), output.decode(errors="replace")
+
+
+def on_a_terminal(command: list[str]) -> tuple[int, int]:
+    """Start `command` on a pseudo-terminal: its process id and the terminal's descriptor."""
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child becomes the command
+        os.execv(command[0], command)  # noqa: S606 - a fixed command of the test
+    return pid, terminal
+
+
+def read_chunk(terminal: int) -> bytes:
+    """The command's next output; empty once it has finished and closed the terminal."""
+    try:
+        return os.read(terminal, 4096)
+    except OSError:
+        return b""
 
 
 def test_unanswered_questions_are_asked_on_a_terminal(template_dir: Path, tmp_path: Path) -> None:
@@ -366,6 +425,25 @@ def test_unanswered_questions_are_asked_on_a_terminal(template_dir: Path, tmp_pa
     answers = yaml.safe_load((destination / ".copier-answers.yml").read_text(encoding="utf-8"))
     assert answers["python_version"] == "3.13"
     assert answers["project_name"] == "My Service"
+
+
+def test_ctrl_c_at_a_question_stops_with_one_line(template_dir: Path, tmp_path: Path) -> None:
+    command = [FASTGEN, "new", str(tmp_path / "out"), "--no-git", "--template", str(template_dir)]
+    pid, terminal = on_a_terminal(command)
+    first_question = str(copier_yml_questions()["project_name"]["help"]).encode()
+    output = b""
+    deadline = time.monotonic() + 60
+    while first_question not in output and time.monotonic() < deadline:
+        if select.select([terminal], [], [], 0.5)[0]:
+            output += os.read(terminal, 4096)
+    os.write(terminal, b"\x03")
+    while chunk := read_chunk(terminal):
+        output += chunk
+    _, status = os.waitpid(pid, 0)
+    text = output.decode(errors="replace")
+    assert os.waitstatus_to_exitcode(status) == 130, text
+    assert text.rstrip().endswith("fastgen: error: interrupted"), text
+    assert not (tmp_path / "out").exists()
 
 
 def test_commands_that_do_not_render_start_without_copier() -> None:

@@ -57,14 +57,40 @@ def merge_answers(
 ) -> dict[str, Any]:
     """Combine the sources: flags and `--data` win over the answers file; they must not disagree."""
     for key, value in flag_data.items():
-        if key in pair_data and pair_data[key] != value:
-            raise FastgenError(f"{key} is given both as a flag and with --data; give it once")
+        if key in pair_data and not _same_answer(pair_data[key], value):
+            raise FastgenError(
+                f"{key} is given as a flag and with --data, differently; give it once"
+            )
     return {**file_data, **pair_data, **flag_data}
 
 
+def _same_answer(pair_value: Any, flag_value: Any) -> bool:
+    """Whether a `--data` text means the flag's value: `false` is False, `[cors]` is ['cors']."""
+    if pair_value == flag_value:
+        return True
+    try:
+        return bool(yaml.safe_load(str(pair_value)) == flag_value)
+    except yaml.YAMLError:
+        return False
+
+
 def check_known(answers: Mapping[str, Any], model: OptionModel) -> None:
-    """Refuse answers to questions the template does not ask."""
+    """Refuse answers to questions the template does not ask, and yes/no answers that are not."""
     unknown = sorted(set(answers) - set(model.names))
     if unknown:
         listing = ", ".join(unknown)
         raise FastgenError(f"unknown question {listing}; `fastgen options` lists the questions")
+    for question in model:
+        value = answers.get(question.name)
+        if question.type == "bool" and value is not None and not _is_yes_or_no(value):
+            raise FastgenError(f"{question.name} takes true or false, not {value!r}")
+
+
+# The words Copier reads as a yes/no answer; it would take any other text as yes.
+YES_OR_NO = frozenset({"y", "yes", "t", "true", "on", "1", "n", "no", "f", "false", "off", "0"})
+
+
+def _is_yes_or_no(value: Any) -> bool:
+    if isinstance(value, bool):
+        return True
+    return str(value).strip().lower() in YES_OR_NO

@@ -31,6 +31,9 @@ from fastgen.template_source import bundled_option_model, bundled_template, opti
 from fastgen.update_command import update
 from fastgen.user_cache import cache_folder
 
+# The exit code of a command stopped by Ctrl-C, as shells report it (128 + SIGINT).
+INTERRUPTED = 130
+
 
 def _show_version(value: bool) -> None:
     if value:
@@ -99,6 +102,8 @@ def _new_command(model: OptionModel) -> Callable[..., None]:
             raise FastgenError(
                 "no terminal to ask questions on; pass --defaults (and flags or --data)"
             )
+        if vcs_ref is not None and template is None:
+            raise FastgenError("--vcs-ref needs --template: the bundled template is one release")
         answers = merge_answers(
             load_data_file(data_file) if data_file is not None else {},
             parse_data_pairs(data or ()),
@@ -212,9 +217,11 @@ def main(argv: list[str] | None = None) -> NoReturn:
     except typer.Abort:
         _fail("aborted", 1)
     except KeyboardInterrupt:
-        _fail("interrupted", 130)
+        _fail("interrupted", INTERRUPTED)
     finally:
         save_compiled_templates()
+    if result == INTERRUPTED:  # Typer turns Ctrl-C into this exit code, without a word
+        _fail("interrupted", INTERRUPTED)
     sys.exit(result if isinstance(result, int) else 0)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import tempfile
 import warnings
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import copier
-from copier.errors import CopierError, CopierWarning
+from copier.errors import CopierAnswersInterrupt, CopierError, CopierWarning
 from plumbum import ProcessExecutionError
 
 from fastgen import __version__
@@ -81,8 +82,15 @@ def render_project(request: RenderRequest) -> dict[str, Any]:
 
 
 def check_destination(destination: Path, *, force: bool) -> None:
+    if destination.is_symlink() and not destination.exists():
+        raise FastgenError(f"destination {destination} is a link to nothing")
     if destination.exists() and not destination.is_dir():
         raise FastgenError(f"destination {destination} exists and is not a directory")
+    existing = next(path for path in (destination, *destination.parents) if path.exists())
+    if not existing.is_dir():
+        raise FastgenError(f"cannot create {destination}: {existing} is not a directory")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise FastgenError(f"cannot create {destination}: {existing} is not writable")
     if destination.is_dir() and any(destination.iterdir()) and not force:
         raise FastgenError(
             f"destination {destination} exists and is not empty; "
@@ -147,12 +155,15 @@ def _copier_call(request: RenderRequest, answers: Mapping[str, Any]) -> Callable
 
 
 def _move_into_place(staged: Path, destination: Path) -> None:
-    if destination.exists():
-        for child in staged.iterdir():
-            shutil.move(child, destination / child.name)
-    else:
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(staged, destination)
+    try:
+        if destination.exists():
+            for child in staged.iterdir():
+                shutil.move(child, destination / child.name)
+        else:
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(staged, destination)
+    except OSError as error:
+        raise FastgenError(f"cannot write {destination}: {error.strerror}") from error
 
 
 @contextmanager
@@ -160,7 +171,9 @@ def copier_errors() -> Iterator[None]:
     """Turn Copier's and git's exceptions into one-line errors."""
     try:
         yield
-    except (CopierError, ValueError) as error:
+    except CopierAnswersInterrupt:  # Ctrl-C at a question: the CLI says "interrupted"
+        raise KeyboardInterrupt from None
+    except (CopierError, ValueError, TypeError) as error:  # TypeError: "Not a YAML list: ..."
         raise FastgenError(_one_line(str(error))) from error
     except ProcessExecutionError as error:
         detail = _one_line(error.stderr) or f"exit code {error.retcode}"
