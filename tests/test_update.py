@@ -313,6 +313,46 @@ def test_switching_an_option_through_update(
     check_generated_project(project, prepared)
 
 
+def test_turning_the_task_queue_off_drops_the_answers_it_asked_for(
+    releases: TemplateRepository, fresh_render: FreshRender, tmp_path: Path
+) -> None:
+    arguments = ["--background-tasks", "celery", "--task-broker", "rabbitmq"]
+    project = fastgen_new(releases, tmp_path / "svc", *arguments)
+
+    fastgen_update(project, "--defaults", "--data", "background_tasks=none")
+
+    assert recorded(project)["background_tasks"] == "none"
+    assert "task_broker" not in recorded(project)
+    assert_same_files(project, fresh_render(project))
+
+
+def test_a_source_without_the_projects_release_is_refused_and_changes_nothing(
+    project: Path, releases: TemplateRepository, tmp_path: Path
+) -> None:
+    """The source is recorded, in a commit of its own, before Copier looks for the release."""
+    other = tmp_path / "other"
+    run(["git", "init", "--quiet", str(other)])
+    shutil.copy(releases.path / "copier.yml", other)
+    shutil.copytree(releases.path / "template", other / "template")
+    commit_all(other, "A template without the project's release")
+    git(other, "tag", "99.0.0")
+    before, log = work_tree(project), git(project, "log", "--format=%H")
+
+    result = fastgen_update(project, "--defaults", "--template", str(other), check=False)
+
+    assert result.returncode != 0
+    assert result.stderr.startswith("fastgen: error: "), result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    # The commit that recorded the source is taken back (git keeps its objects, unreferenced).
+    assert git(project, "log", "--format=%H") == log
+    assert work_tree(project) == before
+    assert git(project, "status", "--porcelain") == ""
+
+
+def work_tree(project: Path) -> dict[str, bytes]:
+    return {name: data for name, data in snapshot(project).items() if not name.startswith(".git/")}
+
+
 @pytest.mark.parametrize("change", ["edited", "added", "staged"])
 def test_a_dirty_project_is_refused_and_left_as_it_was(project: Path, change: str) -> None:
     readme = project / "README.md"

@@ -9,13 +9,16 @@ from pathlib import Path
 from typing import Any, Literal
 
 import copier
+import yaml
 
 from fastgen.answers import check_known
 from fastgen.conflicts import Conflict, changes, find_conflicts
 from fastgen.errors import FastgenError
 from fastgen.git import commit, run_git
+from fastgen.options import OptionModel
 from fastgen.recorded import ANSWERS_FILE, Recorded, read_recorded, record_template
 from fastgen.render import RenderRequest, copier_errors, resolve_answers
+from fastgen.rules import Rules
 from fastgen.template_source import absolute_source, is_bundled, is_url, option_model_for
 
 
@@ -56,6 +59,8 @@ def update_project(request: UpdateRequest) -> UpdateResult:
         check_known(request.data, model)
     # The answers the project keeps, with the changed ones, must all be valid for the new release.
     answers = {**recorded.answers, **request.data}
+    if model is not None:
+        answers = _still_asked(answers, request.data, model)
     try:
         resolve_answers(
             RenderRequest(
@@ -75,6 +80,28 @@ def update_project(request: UpdateRequest) -> UpdateResult:
         prefix = run_git(request.project, "rev-parse", "--show-prefix").strip()
         run_git(Path(scratch), "clone", "--quiet", top, "repository")
         return _update_in_place(Path(scratch, "repository", prefix), request, recorded, source)
+
+
+def _still_asked(
+    answers: Mapping[str, Any], given: Mapping[str, Any], model: OptionModel
+) -> dict[str, Any]:
+    """The answers less the recorded ones whose question the changed answers no longer ask (a
+    RabbitMQ broker once the task queue is off): Copier drops those, but would check them first."""
+    rules = Rules(model)
+    context = {**answers, **{name: _typed(value) for name, value in given.items()}}
+    return {
+        name: value
+        for name, value in answers.items()
+        if name in given or name not in model or rules.is_asked(model[name], context)
+    }
+
+
+def _typed(value: Any) -> Any:
+    """A `--data` text as Copier reads it: `false` is False, `[cors]` a list."""
+    try:
+        return yaml.safe_load(value) if isinstance(value, str) else value
+    except yaml.YAMLError:
+        return value
 
 
 def check_updatable(project: Path) -> Recorded:
@@ -135,7 +162,8 @@ def template_source(recorded: Recorded, override: str | None) -> str:
 def _update_in_place(
     project: Path, request: UpdateRequest, recorded: Recorded, source: str
 ) -> UpdateResult:
-    if source != recorded.src_path:
+    recorded_source = source != recorded.src_path
+    if recorded_source:
         # Copier reads the source of both the old and the new release from the answers file.
         record_template(project, src_path=source)
         commit(
@@ -160,6 +188,9 @@ def _update_in_place(
     except FastgenError as error:
         if run_git(project, "status", "--porcelain", "--", "."):
             raise FastgenError(f"{error} (the update stopped part-way: see git status)") from error
+        if recorded_source:  # nothing else changed: take back the commit that recorded it
+            run_git(project, "reset", "--quiet", "--soft", "HEAD~1")
+            run_git(project, "restore", "--staged", "--worktree", "--source=HEAD", ANSWERS_FILE)
         raise
     return UpdateResult(
         old_release=str(recorded.commit),
