@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,7 @@ import yaml
 
 from fastgen.errors import FastgenError
 from fastgen.options import OptionModel
+from fastgen.rules import Rules
 from tests.conftest import REPO_ROOT
 
 COPIER_YML = REPO_ROOT / "copier.yml"
@@ -34,6 +37,34 @@ def test_every_free_text_question_has_a_validator() -> None:
     for question in OptionModel.from_file(COPIER_YML):
         if question.type == "str" and not question.choices:
             assert question.validator, f"{question.name} accepts any text"
+
+
+def test_a_package_name_that_would_shadow_a_standard_module_is_refused() -> None:
+    """A package named `json` or `email` would hide the standard library's from the service."""
+    model = OptionModel.from_file(COPIER_YML)
+    rules = Rules(model)
+    shadowing = [
+        name
+        for name in sorted(sys.stdlib_module_names)
+        if re.fullmatch("[a-z][a-z0-9_]*", name)
+        and not rules.problem(model["package_name"], {"package_name": name})
+    ]
+    assert shadowing == []
+
+
+def test_a_project_slug_that_names_a_dependency_is_refused() -> None:
+    """The distribution would depend on itself: uv refuses to lock it."""
+    model = OptionModel.from_file(COPIER_YML)
+    rules = Rules(model)
+    pyproject = (REPO_ROOT / "template" / "pyproject.toml.jinja").read_text(encoding="utf-8")
+    dependencies = set(re.findall(r'^    "([a-z0-9-]+)[\[>]', pyproject, flags=re.MULTILINE))
+    assert {"fastapi", "sqlalchemy", "celery", "taskiq-redis"} <= dependencies
+    accepted = [
+        name
+        for name in sorted(dependencies)
+        if not rules.problem(model["project_slug"], {"project_slug": name})
+    ]
+    assert accepted == []
 
 
 def test_copier_settings_follow_the_design() -> None:
