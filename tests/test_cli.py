@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import pty
 import select
+import shutil
 import subprocess
 import sys
 import time
@@ -256,7 +257,24 @@ def test_a_missing_template_is_refused(tmp_path: Path) -> None:
         cwd=tmp_path,
         check=False,
     )
-    assert_refused(result, tmp_path, before, "template")
+    assert_refused(result, tmp_path, before, f"template {tmp_path / 'nowhere'} does not exist")
+
+
+def test_an_error_with_a_git_template_is_still_one_line(template_dir: Path, tmp_path: Path) -> None:
+    """Copier notes a template without release tags on stderr; a refusal stays the only line."""
+    repository = tmp_path / "template"
+    shutil.copytree(template_dir, repository)
+    for arguments in (["init", "--quiet"], ["add", "--all"], ["commit", "--quiet", "-m", "T"]):
+        run(["git", *arguments], cwd=repository)
+    before = snapshot(tmp_path)
+    command = [FASTGEN, "new", "out", "--defaults", "--template", str(repository)]
+    result = run([*command, "--package-name", "json"], cwd=tmp_path, check=False)
+    assert_refused(result, tmp_path, before, "standard library")
+
+
+def test_the_next_steps_quote_the_destination(fastgen_new: Runner, tmp_path: Path) -> None:
+    result = fastgen_new("my service", "--defaults", "--no-git", cwd=tmp_path)
+    assert "  cd 'my service'\n" in result.stdout
 
 
 def test_without_a_terminal_it_asks_for_defaults(fastgen_new: Runner, tmp_path: Path) -> None:

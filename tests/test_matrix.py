@@ -119,9 +119,19 @@ def test_json_rows_and_shards_from_the_command() -> None:
     assert sorted(map(repr, first + second)) == sorted(map(repr, rows))
 
 
-@pytest.mark.parametrize("shard", ["0/2", "3/2", "x/2", "1"])
-def test_a_bad_shard_is_refused(shard: str) -> None:
-    result = run([FASTGEN, "matrix", "--shard", shard], check=False)
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["--shard", "0/2"],
+        ["--shard", "3/2"],
+        ["--shard", "x/2"],
+        ["--shard", "1"],
+        # The github format's jobs are the shards: it would print them all, not shard 1.
+        ["--format", "github", "--shard", "1/2"],
+    ],
+)
+def test_a_bad_shard_is_refused(arguments: list[str]) -> None:
+    result = run([FASTGEN, "matrix", *arguments], check=False)
     assert result.returncode != 0
     assert result.stderr.startswith("fastgen: error: ")
     assert len(result.stderr.strip().splitlines()) == 1

@@ -8,6 +8,7 @@ and its dependencies take two thirds of the start-up, which `--help`, `--version
 from __future__ import annotations
 
 import inspect
+import shlex
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -178,7 +179,7 @@ def _next_steps(destination: Path) -> str:
         [
             f"Created {destination}.",
             "Next steps:",
-            f"  cd {destination}",
+            f"  cd {shlex.quote(str(destination))}",
             "  make run    # serve on http://127.0.0.1:8000 (API docs at /docs)",
             "  make test   # lint-free code, typed, tested",
         ]

@@ -59,6 +59,8 @@ def matrix_command(model: OptionModel) -> Callable[..., None]:
             return
         rows = matrix.select(model, set_name)
         if output_format == "github":
+            if shard is not None:
+                raise FastgenError("--shard does not go with --format github: its jobs are shards")
             typer.echo(json.dumps(github_jobs(set_name, len(rows), max_jobs)))
             return
         if shard is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import sys
 import tempfile
 import warnings
 from collections.abc import Callable, Iterator, Mapping
@@ -63,7 +64,11 @@ def render_project(request: RenderRequest) -> dict[str, Any]:
     else:
         with tempfile.TemporaryDirectory(prefix="fastgen-") as staging:
             staged = Path(staging) / "project"
-            with copier_errors():
+            # Copier's notes on a git template (no tags, a dirty tree) are shown once it has
+            # rendered: an error is to be the only line. A run that asks questions shows them
+            # as it goes, since the terminal is the questions' too.
+            notes = io.StringIO() if request.defaults else sys.stderr
+            with copier_errors(), redirect_stderr(notes):
                 worker = copier.run_copy(
                     request.template,
                     staged,
@@ -74,6 +79,8 @@ def render_project(request: RenderRequest) -> dict[str, Any]:
                 )
             answers = validated_answers(worker)
             _move_into_place(staged, request.destination)
+            if isinstance(notes, io.StringIO):
+                sys.stderr.write(notes.getvalue())
     if is_bundled(request.template):
         # The wheel's copy of the template is no git repository, so Copier records no release;
         # the wheel's version names it, so that `fastgen update --template` can start from it.

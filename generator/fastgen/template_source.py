@@ -42,6 +42,8 @@ def option_model_for(source: str | None) -> OptionModel | None:
     A remote source (a git URL) is only known to Copier after cloning, so it yields None.
     """
     root = bundled_template() if source is None else Path(source).expanduser()
+    if source is not None and not is_url(source) and not root.exists():
+        raise FastgenError(f"template {source} does not exist")
     copier_yml = root / "copier.yml"
     if not copier_yml.is_file():
         return None
