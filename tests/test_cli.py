@@ -172,6 +172,7 @@ def test_bad_answers_are_refused_and_write_nothing(
         ("- a\n- list\n", "must be a mapping"),
         ("bogus: 1\n", "unknown question bogus"),
         ("package_name: class\n", "keyword"),
+        ("python_version: 3.10\n", "python_version was read as the number 3.1; quote it"),
     ],
 )
 def test_bad_answers_files_are_refused(

@@ -75,7 +75,7 @@ def _same_answer(pair_value: Any, flag_value: Any) -> bool:
 
 
 def check_known(answers: Mapping[str, Any], model: OptionModel) -> None:
-    """Refuse answers to questions the template does not ask, and yes/no answers that are not."""
+    """Refuse answers to questions the template does not ask, and answers of the wrong type."""
     unknown = sorted(set(answers) - set(model.names))
     if unknown:
         listing = ", ".join(unknown)
@@ -84,6 +84,13 @@ def check_known(answers: Mapping[str, Any], model: OptionModel) -> None:
         value = answers.get(question.name)
         if question.type == "bool" and value is not None and not _is_yes_or_no(value):
             raise FastgenError(f"{question.name} takes true or false, not {value!r}")
+        if (
+            question.type == "str"
+            and isinstance(value, int | float)
+            and not isinstance(value, bool)
+        ):
+            # YAML reads `python_version: 3.10` as the number 3.1.
+            raise FastgenError(f"{question.name} was read as the number {value!r}; quote it")
 
 
 # The words Copier reads as a yes/no answer; it would take any other text as yes.
