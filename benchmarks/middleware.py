@@ -1,7 +1,8 @@
 """What the middleware option costs: requests per second of generated services, side by side.
 
 Renders the service (database none, so the numbers are the HTTP stack's, not a database's) with
-every middleware, with none, and with each one alone; adds the same stack written with Starlette's
+every middleware, with none, and with each one alone; adds the service with only the headers the
+seven add, as constants (what sending them costs), the same stack written with Starlette's
 `BaseHTTPMiddleware`, and bare Starlette and FastAPI apps returning the same JSON. Each runs in one
 uvicorn process (uvloop, httptools, uvicorn's access log off; the service's own log at INFO, to
 /dev/null); wrk loads them on loopback in interleaved rounds, and each figure is the median.
@@ -132,6 +133,37 @@ app.user_middleware = [
 """
 
 
+# The floor under the seven: the service without middleware, and one pure ASGI layer that adds the
+# response headers the seven add to these requests, as constants. It does none of their work, so
+# the gap between it and none is what sending those headers costs (uvicorn checks and writes each).
+CONSTANT_HEADERS = """
+from my_service.main import app as service
+
+HEADERS = [
+    (b"vary", b"Origin"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"strict-origin-when-cross-origin"),
+    (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"),
+    (b"server-timing", b"app;dur=0.100"),
+    (b"x-request-id", b"0123456789abcdef0123456789abcdef"),
+]
+
+
+async def app(scope, receive, send):
+    if scope["type"] != "http":
+        await service(scope, receive, send)
+        return
+
+    async def send_with_headers(message):
+        if message["type"] == "http.response.start":
+            message["headers"] = [*message.get("headers", ()), *HEADERS]
+        await send(message)
+
+    await service(scope, receive, send_with_headers)
+"""
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -205,8 +237,10 @@ def main() -> None:
     python = PreparedEnvironments(options.environments).python_for(projects["none"])
     (work / "bare.py").write_text(BARE_APPS, encoding="utf-8")
     (projects["none"] / "base_http_stack.py").write_text(BASE_HTTP_STACK, encoding="utf-8")
+    (projects["none"] / "constant_headers.py").write_text(CONSTANT_HEADERS, encoding="utf-8")
     servers = [Server(name, python, path, "my_service.main:app") for name, path in projects.items()]
     servers += [
+        Server("the seven's headers alone", python, projects["none"], "constant_headers:app"),
         Server("all seven as BaseHTTPMiddleware", python, projects["none"], "base_http_stack:app"),
         Server("bare Starlette", python, work, "bare:starlette_app"),
         Server("bare FastAPI", python, work, "bare:fastapi_app"),
