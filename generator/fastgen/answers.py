@@ -66,12 +66,15 @@ def merge_answers(
 
 def _same_answer(pair_value: Any, flag_value: Any) -> bool:
     """Whether a `--data` text means the flag's value: `false` is False, `[cors]` is ['cors']."""
-    if pair_value == flag_value:
-        return True
+    return bool(pair_value == flag_value or typed_answer(pair_value) == flag_value)
+
+
+def typed_answer(value: Any) -> Any:
+    """A `--data` text as Copier reads it: `false` is False, `[cors]` a list."""
     try:
-        return bool(yaml.safe_load(str(pair_value)) == flag_value)
+        return yaml.safe_load(value) if isinstance(value, str) else value
     except yaml.YAMLError:
-        return False
+        return value
 
 
 def check_known(answers: Mapping[str, Any], model: OptionModel) -> None:

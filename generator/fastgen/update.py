@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 import copier
-import yaml
 
-from fastgen.answers import check_known
+from fastgen.answers import check_known, typed_answer
 from fastgen.conflicts import Conflict, changes, find_conflicts
 from fastgen.errors import FastgenError
 from fastgen.git import commit, run_git
@@ -88,20 +87,12 @@ def _still_asked(
     """The answers less the recorded ones whose question the changed answers no longer ask (a
     RabbitMQ broker once the task queue is off): Copier drops those, but would check them first."""
     rules = Rules(model)
-    context = {**answers, **{name: _typed(value) for name, value in given.items()}}
+    context = {**answers, **{name: typed_answer(value) for name, value in given.items()}}
     return {
         name: value
         for name, value in answers.items()
         if name in given or name not in model or rules.is_asked(model[name], context)
     }
-
-
-def _typed(value: Any) -> Any:
-    """A `--data` text as Copier reads it: `false` is False, `[cors]` a list."""
-    try:
-        return yaml.safe_load(value) if isinstance(value, str) else value
-    except yaml.YAMLError:
-        return value
 
 
 def check_updatable(project: Path) -> Recorded:
