@@ -175,5 +175,7 @@ def test_no_middleware_leaves_no_trace(template_dir: Path, tmp_path: Path) -> No
     project = render(template_dir, tmp_path / "svc", "middleware=[]")
     files = text_files(project)
     assert not any("middleware" in name for name in files)
-    assert "middleware" not in files["src/my_service/app.py"]
+    # Only the core's body limit joins the app: nothing of the middleware option.
+    assert "my_service.middleware" not in files["src/my_service/app.py"]
+    assert "middleware_stack" not in files["src/my_service/app.py"]
     assert "--no-access-log" not in files["Makefile"]
