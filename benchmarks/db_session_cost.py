@@ -7,7 +7,8 @@ without middleware, so the figures are the database path's) also serves copies o
 with parts of the request path taken away, mounted under /api/v1/variants. wrk loads each in
 interleaved rounds, and each figure is the server's CPU time per request (read from /proc, with
 the server pinned to one core and wrk to another), given as speed relative to the generated
-endpoint.
+endpoint and to db_read.py's minimal endpoint, which is served by a process of its own on the
+same core in the same rounds.
 
 Run: python benchmarks/db_session_cost.py [--rounds 8] [--seconds 2] [--connections 32]
 Needs wrk, uv (the dev extra), 2 cores or more, and PostgreSQL at FASTGEN_POSTGRESQL_URL.
@@ -24,6 +25,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from db_read import (
+    BENCHMARKS,
     PREFIX,
     copy_template,
     create_item,
@@ -116,6 +118,14 @@ async def no_dependency(item_id: int, request: Request) -> ItemRead:
     return found(item)
 
 
+@router.get("/no-dependency-commit/{item_id}")
+async def no_dependency_commit(item_id: int, request: Request) -> ItemRead:
+    async with request.app.state.session_factory() as session:
+        item = await session.get(Item, item_id)
+        await session.commit()
+    return found(item)
+
+
 def found(item: Item | None) -> ItemRead:
     if item is None:
         raise HTTPException(status_code=404)
@@ -132,8 +142,10 @@ LABELS = {
     "/api/v1/variants/close-without-commit": "a yield dependency that only closes the session",
     "/api/v1/variants/close-after-the-response": "the same, closed after the response",
     "/api/v1/variants/factory-dependency": "the factory by Depends, async with in the endpoint",
+    "/api/v1/variants/no-dependency-commit": "no dependency, the commit kept",
     "/api/v1/variants/no-dependency": "no dependency: async with session_factory() in the endpoint",
 }
+MINIMAL = "the minimal endpoint of db_read.py (db_minimal_app.py), a process of its own"
 
 
 def cpu_seconds(pid: int) -> float:
@@ -175,30 +187,41 @@ def main() -> None:
             serve(python, "bench_variants:app", project, env, cpu=SERVER_CPU)
         )
         item_id = create_item(base).rsplit("/", 1)[1]
+        minimal, minimal_pid = stack.enter_context(
+            serve(
+                python,
+                "db_minimal_app:app",
+                BENCHMARKS,
+                env | {"BENCH_DATABASE_URL": url},
+                cpu=SERVER_CPU,
+            )
+        )
+        targets = {label: (f"{base}{path}/{item_id}", pid) for path, label in LABELS.items()}
+        targets[MINIMAL] = (f"{minimal}/api/v1/items/{item_id}", minimal_pid)
 
-        cpu = dict.fromkeys(LABELS, 0.0)
-        served = dict.fromkeys(LABELS, 0)
-        for path in LABELS:  # warm up
-            requests_served(f"{base}{path}/{item_id}", 1, options.connections)
+        cpu = dict.fromkeys(targets, 0.0)
+        served = dict.fromkeys(targets, 0)
+        for target, _ in targets.values():  # warm up
+            requests_served(target, 1, options.connections)
         for _ in range(options.rounds):
-            for path in LABELS:
-                before = cpu_seconds(pid)
-                served[path] += requests_served(
-                    f"{base}{path}/{item_id}", options.seconds, options.connections
-                )
-                cpu[path] += cpu_seconds(pid) - before
+            for label, (target, server) in targets.items():
+                before = cpu_seconds(server)
+                served[label] += requests_served(target, options.seconds, options.connections)
+                cpu[label] += cpu_seconds(server) - before
 
-    per_request = {path: cpu[path] / served[path] for path in LABELS}
-    generated = per_request["/api/v1/items"]
+    per_request = {label: cpu[label] / served[label] for label in targets}
+    generated = per_request[LABELS["/api/v1/items"]]
     print(
         f"\n`GET .../{{id}}` on PostgreSQL, {options.rounds} interleaved rounds of "
-        f"{options.seconds} s per variant, wrk -t1 -c{options.connections}, one uvicorn process\n"
+        f"{options.seconds} s per variant, wrk -t1 -c{options.connections}, uvicorn on one core\n"
     )
-    print("| endpoint variant | CPU per request | speed vs the generated endpoint |")
-    print("|---|---:|---:|")
-    for path, label in LABELS.items():
-        ms = per_request[path] * 1000
-        print(f"| {label} | {ms:.2f} ms | {generated / per_request[path]:.2f} |")
+    print("| endpoint variant | CPU per request | speed vs generated | vs minimal |")
+    print("|---|---:|---:|---:|")
+    for label, seconds in per_request.items():
+        print(
+            f"| {label} | {seconds * 1000:.2f} ms | {generated / seconds:.2f} "
+            f"| {per_request[MINIMAL] / seconds:.2f} |"
+        )
 
 
 if __name__ == "__main__":
