@@ -181,7 +181,7 @@ def _next_steps(destination: Path) -> str:
             "Next steps:",
             f"  cd {shlex.quote(str(destination))}",
             "  make run    # serve on http://127.0.0.1:8000 (API docs at /docs)",
-            "  make test   # lint-free code, typed, tested",
+            "  make check  # lint, type-check and test",
         ]
     )
 
