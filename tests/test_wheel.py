@@ -7,7 +7,6 @@ from pathlib import Path
 
 import yaml
 
-from fastgen import __version__
 from fastgen.environments import uv_environment
 from tests.conftest import REPO_ROOT, UV, project_files, render, run
 
@@ -42,10 +41,15 @@ def test_fastgen_new_from_a_wheel_works_without_network(template_dir: Path, tmp_
     source = Path(answers["_src_path"])
     assert source.is_relative_to(venv), source
     assert (source / "copier.yml").is_file()
-    # That copy is no git repository: the wheel's version names its release, for later updates.
-    assert answers["_commit"] == __version__
-    refused = run(
-        [str(venv / "bin" / "fastgen"), "update", "svc", "--defaults"], cwd=tmp_path, check=False
-    )
+    # That copy is no git repository: the project records the commit the wheel was built from,
+    # as Copier records a checkout's, so an update can start from it.
+    built_from = run(["git", "describe", "--tags", "--always"], cwd=REPO_ROOT).stdout.strip()
+    assert answers["_commit"] == built_from
+    fastgen = str(venv / "bin" / "fastgen")
+    refused = run([fastgen, "update", "svc", "--defaults"], cwd=tmp_path, check=False)
     assert refused.returncode != 0
     assert "is not a git repository; pass --template" in refused.stderr
+    updated = run(
+        [fastgen, "update", "svc", "--defaults", "--template", str(REPO_ROOT)], cwd=tmp_path
+    )
+    assert "Updated" in updated.stdout

@@ -27,7 +27,7 @@ from fastgen.rules import Rules
 if TYPE_CHECKING:
     # The type `copier.run_copy` returns; importing it from `copier` itself is deprecated.
     from copier._main import Worker
-from fastgen.template_source import absolute_source, is_bundled
+from fastgen.template_source import absolute_source, bundled_commit, is_bundled
 
 
 @dataclass(frozen=True)
@@ -82,9 +82,10 @@ def render_project(request: RenderRequest) -> dict[str, Any]:
             if isinstance(notes, io.StringIO):
                 sys.stderr.write(notes.getvalue())
     if is_bundled(request.template):
-        # The wheel's copy of the template is no git repository, so Copier records no release;
-        # the wheel's version names it, so that `fastgen update --template` can start from it.
-        record_template(request.destination, commit=__version__)
+        # The wheel's copy of the template is no git repository, so Copier records no commit;
+        # the one the wheel was built from (else its version) lets `fastgen update --template`
+        # start from the template the project was made from.
+        record_template(request.destination, commit=bundled_commit() or __version__)
     return answers
 
 

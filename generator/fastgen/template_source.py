@@ -54,6 +54,15 @@ def bundled_option_model() -> OptionModel:
     return OptionModel.from_file(bundled_template() / "copier.yml")
 
 
+def bundled_commit() -> str | None:
+    """The template commit the wheel was built from (`git describe --tags --always`, written by
+    generator/hatch_build.py), or None for a wheel built without git."""
+    path = _BUNDLED_DIR / "template_commit"
+    if not path.is_file():
+        return None
+    return path.read_text(encoding="utf-8").strip() or None
+
+
 def is_bundled(source: str) -> bool:
     """Whether `source` is the template copy inside an installed wheel (not a git repo)."""
     return Path(source).expanduser().resolve() == _BUNDLED_DIR
