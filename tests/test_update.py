@@ -268,6 +268,28 @@ def test_an_edit_that_collides_with_the_release_is_a_reported_conflict(
     assert (project / "CHANGELOG.md").is_file()
 
 
+def test_a_changed_file_the_update_removes_is_kept_and_reported(project: Path) -> None:
+    """Switching the database off drops its files; one the user changed stays, as a conflict."""
+    engine = project / "src" / "my_service" / "db" / "engine.py"
+    engine.write_text(engine.read_text(encoding="utf-8") + "# Our pool tuning.\n")
+    commit_all(project, "Our change")
+    changed = engine.read_bytes()
+
+    result = fastgen_update(project, "--defaults", "--data", "database=none", check=False)
+
+    assert result.returncode != 0, result.stdout
+    *listing, last = result.stderr.rstrip().splitlines()
+    assert listing == [
+        "  src/my_service/db/engine.py (removed by the update but kept: it has your changes; "
+        "git rm it to drop it)"
+    ]
+    assert last.startswith("fastgen: error: the update left conflicts in 1 path")
+    assert engine.read_bytes() == changed
+    # The database's files nobody changed are gone.
+    assert not (project / "src" / "my_service" / "db" / "session.py").exists()
+    assert recorded(project)["database"] == "none"
+
+
 def test_pretend_reports_the_update_and_changes_nothing(project: Path) -> None:
     before = snapshot(project)
     result = fastgen_update(project, "--defaults", "--pretend")

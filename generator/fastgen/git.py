@@ -43,6 +43,17 @@ def run_git(project: Path, *arguments: str, step: str = "", check: bool = True) 
     return result.stdout
 
 
+def committed_content(project: Path, path: str) -> bytes:
+    """The bytes of `path` (relative to `project`) in the last commit."""
+    result = subprocess.run(
+        [_git_command(), "show", f"HEAD:./{path}"], cwd=project, capture_output=True, check=False
+    )
+    if result.returncode != 0:
+        detail = " ".join(result.stderr.decode(errors="replace").split())
+        raise FastgenError(f"git show failed in {project}: {detail}")
+    return result.stdout
+
+
 def _git_command() -> str:
     git = shutil.which("git")
     if git is None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import tempfile
 from collections.abc import Mapping
+from contextlib import redirect_stderr
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -13,7 +15,7 @@ import copier
 from fastgen.answers import check_known, typed_answer
 from fastgen.conflicts import Conflict, changes, find_conflicts
 from fastgen.errors import FastgenError
-from fastgen.git import commit, run_git
+from fastgen.git import commit, committed_content, run_git
 from fastgen.options import OptionModel
 from fastgen.recorded import ANSWERS_FILE, Recorded, read_recorded, record_template
 from fastgen.render import RenderRequest, copier_errors, resolve_answers
@@ -183,9 +185,42 @@ def _update_in_place(
             run_git(project, "reset", "--quiet", "--soft", "HEAD~1")
             run_git(project, "restore", "--staged", "--worktree", "--source=HEAD", ANSWERS_FILE)
         raise
+    kept = _keep_changed_files_it_removed(project, source, recorded)
     return UpdateResult(
         old_release=str(recorded.commit),
         new_release=str(read_recorded(project).commit),
         status=run_git(project, "status", "--short", "--", "."),
-        conflicts=tuple(find_conflicts(project, changes(project))),
+        conflicts=tuple(sorted([*kept, *find_conflicts(project, changes(project))], key=str)),
     )
+
+
+def _keep_changed_files_it_removed(
+    project: Path, source: str, recorded: Recorded
+) -> list[Conflict]:
+    """Put back, and report, each file the update removed (the new release or a switched-off
+    option drops it) that the user had changed: Copier deletes it, changes and all, and exits 0.
+    Changed means unlike the old release's rendering of it, with the project's old answers."""
+    removed = [change.path for change in changes(project) if change.code == " D"]
+    if not removed:
+        return []
+    with tempfile.TemporaryDirectory(prefix="fastgen-update-") as scratch:
+        old = Path(scratch, "old")
+        with copier_errors(), redirect_stderr(io.StringIO()):
+            copier.run_copy(
+                source,
+                old,
+                data=recorded.answers,
+                vcs_ref=recorded.commit,
+                defaults=True,
+                quiet=True,
+            )
+        changed = [
+            path
+            for path in removed
+            if not (old / path).is_file()
+            or (old / path).read_bytes() != committed_content(project, path)
+        ]
+    for path in changed:
+        run_git(project, "restore", "--source=HEAD", "--", path)
+    reason = "removed by the update but kept: it has your changes; git rm it to drop it"
+    return [Conflict(path, (reason,)) for path in changed]

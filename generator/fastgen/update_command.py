@@ -77,7 +77,8 @@ def update(
             raise FastgenError(f"the update would leave conflicts in {count} (listed above)")
         raise FastgenError(
             f"the update left conflicts in {count} (listed above): resolve each (edit out the "
-            "markers, or apply and delete the .rej file), git add it, then commit"
+            "markers, apply and delete a .rej file, or keep or git rm a kept file), git add it, "
+            "then commit"
         )
 
 
