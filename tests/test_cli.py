@@ -132,7 +132,7 @@ def bad_input_cases() -> list[tuple[list[str], str]]:
         (["--no-docker", "--data", "docker=true"], "give it once"),
         # Copier would read any word but no, false, off, n, f and 0 as yes.
         (["--data", "docker=maybe"], "docker takes true or false"),
-        (["--data", "middleware=cors"], "Not a YAML list"),
+        (["--data", "middleware=cors"], "middleware takes a list, as in --data 'middleware=["),
         (["--background-tasks", "rq"], "background-tasks"),
         # RabbitMQ is for Celery only; without a queue there is no broker to choose.
         (

@@ -94,6 +94,12 @@ def check_known(answers: Mapping[str, Any], model: OptionModel) -> None:
         ):
             # YAML reads `python_version: 3.10` as the number 3.1.
             raise FastgenError(f"{question.name} was read as the number {value!r}; quote it")
+        if question.multiselect and value is not None and not isinstance(typed_answer(value), list):
+            example = ", ".join(str(choice.value) for choice in question.choices[:2])
+            raise FastgenError(
+                f"{question.name} takes a list, as in --data '{question.name}=[{example}]', "
+                f"not {value!r}"
+            )
 
 
 # The words Copier reads as a yes/no answer; it would take any other text as yes.
