@@ -311,6 +311,15 @@ def test_an_empty_destination_folder_is_filled(fastgen_new: Runner, tmp_path: Pa
     assert (destination / "pyproject.toml").is_file()
 
 
+def test_next_steps_of_a_database_server_say_to_create_the_database(
+    fastgen_new: Runner, tmp_path: Path
+) -> None:
+    result = fastgen_new(str(tmp_path / "svc"), "--defaults", "--no-git", "--database", "mysql")
+    assert "  # create the database my_service on your MySQL or MariaDB server first" in (
+        result.stdout
+    )
+
+
 def test_new_makes_a_git_repository_with_one_commit(fastgen_new: Runner, tmp_path: Path) -> None:
     destination = tmp_path / "a" / "nested" / "out"
     result = fastgen_new(str(destination), "--defaults", "--project-name", "Orders API")
@@ -319,6 +328,7 @@ def test_new_makes_a_git_repository_with_one_commit(fastgen_new: Runner, tmp_pat
     assert suggested == ["run", "check"]
     makefile = (destination / "Makefile").read_text()
     assert all(re.search(rf"^{target}:", makefile, flags=re.MULTILINE) for target in suggested)
+    assert "create the database" not in result.stdout  # SQLite makes its file itself
     log = run(["git", "log", "--format=%s"], cwd=destination).stdout.splitlines()
     assert log == ["Generate Orders API with fastgen"]
     assert run(["git", "status", "--porcelain"], cwd=destination).stdout == ""

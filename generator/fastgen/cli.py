@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 import shlex
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal, NoReturn
 
@@ -135,7 +135,7 @@ def _new_command(model: OptionModel) -> Callable[..., None]:
                 author_name=str(final_answers.get("author_name", "fastgen")),
                 author_email=str(final_answers.get("author_email", "fastgen@localhost")),
             )
-        typer.echo(_next_steps(destination))
+        typer.echo(_next_steps(destination, final_answers))
 
     # Typer reads the signature: replace `**flag_values` with one keyword parameter per question.
     signature = inspect.signature(new, eval_str=True)
@@ -174,16 +174,23 @@ def _options_command(model: OptionModel) -> Callable[..., None]:
     return options
 
 
-def _next_steps(destination: Path) -> str:
-    return "\n".join(
-        [
-            f"Created {destination}.",
-            "Next steps:",
-            f"  cd {shlex.quote(str(destination))}",
-            "  make run    # serve on http://127.0.0.1:8000 (API docs at /docs)",
-            "  make check  # lint, type-check and test",
-        ]
-    )
+# The database servers a project needs a database created on before `make run` migrates it.
+SERVER_DATABASES = {"postgresql": "PostgreSQL", "mysql": "MySQL or MariaDB"}
+
+
+def _next_steps(destination: Path, answers: Mapping[str, Any]) -> str:
+    steps = [f"Created {destination}.", "Next steps:", f"  cd {shlex.quote(str(destination))}"]
+    server = SERVER_DATABASES.get(str(answers.get("database")))
+    if server is not None:
+        steps.append(
+            f"  # create the database {answers.get('package_name')} on your {server} server"
+            " first (README: Database)"
+        )
+    steps += [
+        "  make run    # serve on http://127.0.0.1:8000 (API docs at /docs)",
+        "  make check  # lint, type-check and test",
+    ]
+    return "\n".join(steps)
 
 
 def build_app(model: OptionModel | None = None) -> typer.Typer:
