@@ -128,9 +128,13 @@ def test_json_rows_and_shards_from_the_command() -> None:
         ["--shard", "1"],
         # The github format's jobs are the shards: it would print them all, not shard 1.
         ["--format", "github", "--shard", "1/2"],
+        # Options the output does not use are refused, not ignored.
+        ["--count", "--set", "covering"],
+        ["--count", "--shard", "1/2"],
+        ["--max-jobs", "4"],
     ],
 )
-def test_a_bad_shard_is_refused(arguments: list[str]) -> None:
+def test_a_bad_shard_or_an_unused_option_is_refused(arguments: list[str]) -> None:
     result = run([FASTGEN, "matrix", *arguments], check=False)
     assert result.returncode != 0
     assert result.stderr.startswith("fastgen: error: ")

@@ -34,8 +34,9 @@ def parse_shard(value: str) -> tuple[int, int]:
 def matrix_command(model: OptionModel) -> Callable[..., None]:
     def matrix_(
         set_name: Annotated[
-            matrix.SetName, typer.Option("--set", help="core, covering or full.")
-        ] = "core",
+            matrix.SetName | None,
+            typer.Option("--set", help="core (the default), covering or full."),
+        ] = None,
         output_format: Annotated[
             OutputFormat,
             typer.Option("--format", help="json rows, github jobs, or one row of --data per line."),
@@ -45,23 +46,35 @@ def matrix_command(model: OptionModel) -> Callable[..., None]:
         ] = None,
         count: Annotated[bool, typer.Option("--count", help="Print the size of each set.")] = False,
         max_jobs: Annotated[
-            int,
-            typer.Option("--max-jobs", min=1, help="With --format github: at most this many jobs."),
-        ] = GITHUB_JOB_LIMIT,
+            int | None,
+            typer.Option(
+                "--max-jobs",
+                min=1,
+                help=f"With --format github: at most this many jobs (default {GITHUB_JOB_LIMIT}).",
+            ),
+        ] = None,
     ) -> None:
         """Print the option combinations to test, for a CI matrix."""
+        # An option the chosen output does not use is refused, never ignored.
         if count:
+            for flag, value in (("--set", set_name), ("--shard", shard), ("--max-jobs", max_jobs)):
+                if value is not None:
+                    raise FastgenError(f"--count prints every set's size; it takes no {flag}")
             sizes = {name: len(matrix.select(model, name)) for name in matrix.SET_NAMES}
             if output_format == "json":
                 typer.echo(json.dumps(sizes))
             else:
                 typer.echo("\n".join(f"{name:<9}{size:>7}" for name, size in sizes.items()))
             return
+        if max_jobs is not None and output_format != "github":
+            raise FastgenError("--max-jobs goes with --format github only")
+        set_name = set_name or "core"
         rows = matrix.select(model, set_name)
         if output_format == "github":
             if shard is not None:
                 raise FastgenError("--shard does not go with --format github: its jobs are shards")
-            typer.echo(json.dumps(github_jobs(set_name, len(rows), max_jobs)))
+            jobs = github_jobs(set_name, len(rows), max_jobs or GITHUB_JOB_LIMIT)
+            typer.echo(json.dumps(jobs))
             return
         if shard is not None:
             rows = matrix.shard(rows, *parse_shard(shard))
