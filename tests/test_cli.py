@@ -297,6 +297,23 @@ def test_force_renders_into_a_non_empty_folder_and_deletes_nothing(
     assert (destination / ".copier-answers.yml").is_file()
 
 
+def test_force_into_a_git_repository_commits_nothing_and_says_so(
+    fastgen_new: Runner, tmp_path: Path
+) -> None:
+    """The repository may hold the user's own uncommitted work: fastgen does not commit it."""
+    destination = tmp_path / "out"
+    destination.mkdir()
+    run(["git", "init", "--quiet"], cwd=destination)
+    (destination / "wip.txt").write_text("work in progress\n", encoding="utf-8")
+
+    result = fastgen_new(str(destination), "--defaults", "--force")
+
+    assert f"{destination} is a git repository already: the files are not committed." in (
+        result.stdout
+    )
+    assert run(["git", "rev-list", "--all"], cwd=destination).stdout == ""
+
+
 def test_pretend_writes_nothing(fastgen_new: Runner, tmp_path: Path) -> None:
     before = snapshot(tmp_path)
     result = fastgen_new(str(tmp_path / "out"), "--defaults", "--pretend")

@@ -128,13 +128,13 @@ def _new_command(model: OptionModel) -> Callable[..., None]:
         if pretend:
             typer.echo(f"Pretended: nothing was written to {destination}.")
             return
-        if git:
-            init_repository(
-                destination,
-                message=f"Generate {final_answers.get('project_name', destination)} with fastgen",
-                author_name=str(final_answers.get("author_name", "fastgen")),
-                author_email=str(final_answers.get("author_email", "fastgen@localhost")),
-            )
+        if git and not init_repository(
+            destination,
+            message=f"Generate {final_answers.get('project_name', destination)} with fastgen",
+            author_name=str(final_answers.get("author_name", "fastgen")),
+            author_email=str(final_answers.get("author_email", "fastgen@localhost")),
+        ):
+            typer.echo(f"{destination} is a git repository already: the files are not committed.")
         typer.echo(_next_steps(destination, final_answers))
 
     # Typer reads the signature: replace `**flag_values` with one keyword parameter per question.
