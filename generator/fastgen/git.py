@@ -36,23 +36,22 @@ def commit(
 
 def run_git(project: Path, *arguments: str, step: str = "", check: bool = True) -> str:
     """Run git in `project` and return its output; a failure is a one-line error when `check`."""
-    result = subprocess.run(
-        [_git_command(), *arguments], cwd=project, capture_output=True, text=True, check=False
-    )
-    if check and result.returncode != 0:
-        detail = " ".join(result.stderr.split()) or f"exit code {result.returncode}"
-        raise FastgenError(f"git {step or arguments[0]} failed in {project}: {detail}")
-    return result.stdout
+    return _run(project, arguments, step=step, check=check).decode()
 
 
 def committed_content(project: Path, path: str) -> bytes:
     """The bytes of `path` (relative to `project`) in the last commit."""
+    return _run(project, ["show", f"HEAD:./{path}"], step="show", check=True)
+
+
+def _run(project: Path, arguments: Sequence[str], *, step: str, check: bool) -> bytes:
     result = subprocess.run(
-        [_git_command(), "show", f"HEAD:./{path}"], cwd=project, capture_output=True, check=False
+        [_git_command(), *arguments], cwd=project, capture_output=True, check=False
     )
-    if result.returncode != 0:
+    if check and result.returncode != 0:
         detail = " ".join(result.stderr.decode(errors="replace").split())
-        raise FastgenError(f"git show failed in {project}: {detail}")
+        detail = detail or f"exit code {result.returncode}"
+        raise FastgenError(f"git {step or arguments[0]} failed in {project}: {detail}")
     return result.stdout
 
 
