@@ -78,10 +78,14 @@ MYPY_FOLDERS = ("src", "tests")
 
 
 class PreparedEnvironments:
-    """Shared environments under `root`, created on first use."""
+    """Shared environments under `root`, created on first use.
 
-    def __init__(self, root: Path) -> None:
+    `lowest` installs each declared requirement at its lower bound (uv's `lowest-direct`
+    resolution), so that a project's tests can show that the bounds it declares hold."""
+
+    def __init__(self, root: Path, *, lowest: bool = False) -> None:
         self.root = root
+        self.lowest = lowest
         root.mkdir(parents=True, exist_ok=True)
 
     def python_for(self, project: Path) -> Path:
@@ -90,11 +94,11 @@ class PreparedEnvironments:
         requirements = dependencies_of(pyproject)
         python_version = python_version_of(pyproject)
         key = hashlib.sha256("\n".join(requirements).encode()).hexdigest()[:12]
-        venv = self.root / f"py{python_version}-{key}"
+        venv = self.root / f"py{python_version}-{key}{'-lowest' if self.lowest else ''}"
         complete = venv / ".prepared"
         with FileLock(str(venv) + ".lock"):
             if not complete.exists():
-                self._create(venv, python_version, requirements)
+                self._create(venv, python_version, requirements, self.lowest)
                 complete.write_text("\n".join(requirements) + "\n", encoding="utf-8")
         return venv / "bin" / "python"
 
@@ -113,11 +117,13 @@ class PreparedEnvironments:
         return ["-m", "mypy", "--strict", "--cache-dir", cache, *folders]
 
     @staticmethod
-    def _create(venv: Path, python_version: str, requirements: list[str]) -> None:
+    def _create(venv: Path, python_version: str, requirements: list[str], lowest: bool) -> None:
         uv, env = uv_binary(), uv_environment()
         # Compiled once here: every row's tool runs with PYTHONDONTWRITEBYTECODE, and would
         # otherwise compile FastAPI, Pydantic and SQLAlchemy from source on each start.
         install = [uv, "pip", "install", "--quiet", "--compile-bytecode", "--python", str(venv)]
+        if lowest:
+            install += ["--resolution", "lowest-direct"]
         for command in (
             [uv, "venv", "--quiet", "--clear", "--python", python_version, str(venv)],
             [*install, *requirements],
