@@ -308,10 +308,29 @@ def test_force_into_a_git_repository_commits_nothing_and_says_so(
 
     result = fastgen_new(str(destination), "--defaults", "--force")
 
-    assert f"{destination} is a git repository already: the files are not committed." in (
+    assert f"{destination} is in a git repository already: the files are not committed." in (
         result.stdout
     )
     assert run(["git", "rev-list", "--all"], cwd=destination).stdout == ""
+
+
+def test_a_project_made_inside_a_repository_is_left_to_it(
+    fastgen_new: Runner, tmp_path: Path
+) -> None:
+    """A service made in a monorepo's folder belongs to the monorepo: no repository of its own
+    (git would keep only a link to it), no commit."""
+    run(["git", "init", "--quiet"], cwd=tmp_path)
+    destination = tmp_path / "services" / "orders"
+
+    result = fastgen_new(str(destination), "--defaults")
+
+    assert f"{destination} is in a git repository already: the files are not committed." in (
+        result.stdout
+    )
+    assert not (destination / ".git").exists()
+    assert run(["git", "rev-list", "--all"], cwd=tmp_path).stdout == ""
+    untracked = run(["git", "status", "--porcelain"], cwd=tmp_path).stdout
+    assert "?? services/" in untracked
 
 
 def test_pretend_writes_nothing(fastgen_new: Runner, tmp_path: Path) -> None:

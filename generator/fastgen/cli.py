@@ -134,7 +134,9 @@ def _new_command(model: OptionModel) -> Callable[..., None]:
             author_name=str(final_answers.get("author_name", "fastgen")),
             author_email=str(final_answers.get("author_email", "fastgen@localhost")),
         ):
-            typer.echo(f"{destination} is a git repository already: the files are not committed.")
+            typer.echo(
+                f"{destination} is in a git repository already: the files are not committed."
+            )
         typer.echo(_next_steps(destination, final_answers))
 
     # Typer reads the signature: replace `**flag_values` with one keyword parameter per question.

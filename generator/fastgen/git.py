@@ -11,10 +11,10 @@ from fastgen.errors import FastgenError
 
 
 def init_repository(project: Path, *, message: str, author_name: str, author_email: str) -> bool:
-    """`git init` the project and commit every file, unless it already is a repository (whose
-    other changes are not ours to commit): whether it did."""
+    """`git init` the project and commit every file, unless it is in a repository already, its
+    own or a larger one's (whose other changes are not ours to commit): whether it did."""
     _git_command()  # fail before anything when git is missing
-    if (project / ".git").exists():
+    if run_git(project, "rev-parse", "--is-inside-work-tree", check=False).strip() == "true":
         return False
     run_git(project, "init", "--quiet", step="init")
     commit(project, ["--all"], message=message, author_name=author_name, author_email=author_email)
