@@ -274,6 +274,19 @@ def test_an_error_with_a_git_template_is_still_one_line(template_dir: Path, tmp_
     assert_refused(result, tmp_path, before, "standard library")
 
 
+def test_a_template_that_does_not_render_is_one_line(template_dir: Path, tmp_path: Path) -> None:
+    """A broken template release (a name its Jinja does not define) is refused in one line, and
+    nothing is written."""
+    broken = tmp_path / "template"
+    shutil.copytree(template_dir, broken)
+    with (broken / "template" / "README.md.jinja").open("a", encoding="utf-8") as readme:
+        readme.write("{{ undefined_thing.attr }}\n")
+    before = snapshot(tmp_path)
+    command = [FASTGEN, "new", "out", "--defaults", "--no-git", "--template", str(broken)]
+    result = run(command, cwd=tmp_path, check=False)
+    assert_refused(result, tmp_path, before, "the template does not render: 'undefined_thing'")
+
+
 def test_the_next_steps_quote_the_destination(fastgen_new: Runner, tmp_path: Path) -> None:
     result = fastgen_new("my service", "--defaults", "--no-git", cwd=tmp_path)
     assert "  cd 'my service'\n" in result.stdout

@@ -348,16 +348,19 @@ def test_turning_the_task_queue_off_drops_the_answers_it_asked_for(
     assert_same_files(project, fresh_render(project))
 
 
+@pytest.mark.parametrize("tagged", [True, False], ids=["tagged", "untagged"])
 def test_a_source_without_the_projects_release_is_refused_and_changes_nothing(
-    project: Path, releases: TemplateRepository, tmp_path: Path
+    project: Path, releases: TemplateRepository, tmp_path: Path, tagged: bool
 ) -> None:
-    """The source is recorded, in a commit of its own, before Copier looks for the release."""
+    """The source is recorded, in a commit of its own, before Copier looks for the release.
+    Copier's note on a source without tags stays out of the one line."""
     other = tmp_path / "other"
     run(["git", "init", "--quiet", str(other)])
     shutil.copy(releases.path / "copier.yml", other)
     shutil.copytree(releases.path / "template", other / "template")
     commit_all(other, "A template without the project's release")
-    git(other, "tag", "99.0.0")
+    if tagged:
+        git(other, "tag", "99.0.0")
     before, log = work_tree(project), git(project, "log", "--format=%H")
 
     result = fastgen_update(project, "--defaults", "--template", str(other), check=False)

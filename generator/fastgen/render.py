@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import copier
 from copier.errors import CopierAnswersInterrupt, CopierError, CopierWarning
+from jinja2 import TemplateError
 from plumbum import ProcessExecutionError
 
 from fastgen import __version__
@@ -183,6 +184,8 @@ def copier_errors() -> Iterator[None]:
         raise KeyboardInterrupt from None
     except (CopierError, ValueError, TypeError) as error:  # TypeError: "Not a YAML list: ..."
         raise FastgenError(_one_line(str(error))) from error
+    except TemplateError as error:  # a broken template release: its Jinja fails
+        raise FastgenError(f"the template does not render: {_one_line(str(error))}") from error
     except ProcessExecutionError as error:
         detail = _one_line(error.stderr) or f"exit code {error.retcode}"
         raise FastgenError(f"cannot fetch the template: {detail}") from error

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import sys
 import tempfile
 from collections.abc import Mapping
 from contextlib import redirect_stderr
@@ -166,8 +167,11 @@ def _update_in_place(
             author_name=str(recorded.answers.get("author_name", "fastgen")),
             author_email=str(recorded.answers.get("author_email", "fastgen@localhost")),
         )
+    # Copier's notes on the template source (no tags, a dirty tree) are shown once it has
+    # updated: an error is to be the only line. Without --defaults it may ask new questions.
+    notes = io.StringIO() if request.defaults else sys.stderr
     try:
-        with copier_errors():
+        with copier_errors(), redirect_stderr(notes):
             copier.run_update(
                 project,
                 data=dict(request.data),
@@ -185,6 +189,8 @@ def _update_in_place(
             run_git(project, "reset", "--quiet", "--soft", "HEAD~1")
             run_git(project, "restore", "--staged", "--worktree", "--source=HEAD", ANSWERS_FILE)
         raise
+    if isinstance(notes, io.StringIO):
+        sys.stderr.write(notes.getvalue())
     kept = _keep_changed_files_it_removed(project, source, recorded)
     return UpdateResult(
         old_release=str(recorded.commit),
