@@ -2,7 +2,7 @@
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -49,13 +49,21 @@ class ItemCreate(BaseModel):
     price: Price
 
 
+def _not_null(schema: dict[str, Any]) -> None:
+    """Document `name` and `price` as what they take: their type, never null."""
+    for name in ("name", "price"):
+        field = schema["properties"][name]
+        taken = [option for option in field.pop("anyOf") if option != {"type": "null"}]
+        field.update(taken[0] if len(taken) == 1 else {"anyOf": taken})
+
+
 class ItemUpdate(BaseModel):
     """A partial update: only the fields sent change.
 
     `name` and `price` may be omitted but not null; `description` may be cleared with null.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_not_null)
 
     name: ItemName | None = None
     description: ItemDescription | None = None
