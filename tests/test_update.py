@@ -268,6 +268,20 @@ def test_an_edit_that_collides_with_the_release_is_a_reported_conflict(
     assert (project / "CHANGELOG.md").is_file()
 
 
+def test_a_release_change_to_a_file_the_user_removed_is_reported(project: Path) -> None:
+    """The release changes README.md, which the user removed: Copier keeps it removed and drops
+    the change silently; fastgen says so, without failing the update."""
+    git(project, "rm", "--quiet", "README.md")
+    commit_all(project, "We keep our docs elsewhere")
+
+    result = fastgen_update(project, "--defaults")
+
+    assert "not applied: README.md (the release changed it" in result.stderr
+    assert not (project / "README.md").exists()
+    # Nothing else is reported: the files the user kept took the release's changes.
+    assert result.stderr.count("not applied:") == 1
+
+
 def test_a_changed_file_the_update_removes_is_kept_and_reported(project: Path) -> None:
     """Switching the database off drops its files; one the user changed stays, as a conflict."""
     engine = project / "src" / "my_service" / "db" / "engine.py"

@@ -44,6 +44,8 @@ class UpdateResult:
     status: str
     """`git status --short` of the project after the update: what it changed."""
     conflicts: tuple[Conflict, ...]
+    skipped: tuple[str, ...] = ()
+    """Files the release changed that the project no longer has (removed or renamed)."""
 
 
 def update_project(request: UpdateRequest) -> UpdateResult:
@@ -191,42 +193,60 @@ def _update_in_place(
         raise
     if isinstance(notes, io.StringIO):
         sys.stderr.write(notes.getvalue())
-    kept = _keep_changed_files_it_removed(project, source, recorded)
+    updated = read_recorded(project)
+    with tempfile.TemporaryDirectory(prefix="fastgen-update-") as scratch:
+        # The two releases as Copier rendered them, each with its answers: what the update
+        # changed, which Copier reports only by what it did to the project.
+        old = _render_release(source, recorded, Path(scratch, "old"))
+        new = _render_release(source, updated, Path(scratch, "new"))
+        kept = _keep_changed_files_it_removed(project, old)
+        skipped = _changes_to_files_the_project_removed(project, old, new)
     return UpdateResult(
         old_release=str(recorded.commit),
-        new_release=str(read_recorded(project).commit),
+        new_release=str(updated.commit),
         status=run_git(project, "status", "--short", "--", "."),
         conflicts=tuple(sorted([*kept, *find_conflicts(project, changes(project))], key=str)),
+        skipped=tuple(skipped),
     )
 
 
-def _keep_changed_files_it_removed(
-    project: Path, source: str, recorded: Recorded
-) -> list[Conflict]:
+def _render_release(source: str, release: Recorded, folder: Path) -> Path:
+    with copier_errors(), redirect_stderr(io.StringIO()):
+        copier.run_copy(
+            source, folder, data=release.answers, vcs_ref=release.commit, defaults=True, quiet=True
+        )
+    return folder
+
+
+def _keep_changed_files_it_removed(project: Path, old: Path) -> list[Conflict]:
     """Put back, and report, each file the update removed (the new release or a switched-off
     option drops it) that the user had changed: Copier deletes it, changes and all, and exits 0.
-    Changed means unlike the old release's rendering of it, with the project's old answers."""
+    Changed means unlike the old release's rendering of it (`old`), with the project's old
+    answers."""
     removed = [change.path for change in changes(project) if change.code == " D"]
-    if not removed:
-        return []
-    with tempfile.TemporaryDirectory(prefix="fastgen-update-") as scratch:
-        old = Path(scratch, "old")
-        with copier_errors(), redirect_stderr(io.StringIO()):
-            copier.run_copy(
-                source,
-                old,
-                data=recorded.answers,
-                vcs_ref=recorded.commit,
-                defaults=True,
-                quiet=True,
-            )
-        changed = [
-            path
-            for path in removed
-            if not (old / path).is_file()
-            or (old / path).read_bytes() != committed_content(project, path)
-        ]
+    changed = [
+        path
+        for path in removed
+        if not (old / path).is_file()
+        or (old / path).read_bytes() != committed_content(project, path)
+    ]
     for path in changed:
         run_git(project, "restore", "--source=HEAD", "--", path)
     reason = "removed by the update but kept: it has your changes; git rm it to drop it"
     return [Conflict(path, (reason,)) for path in changed]
+
+
+def _changes_to_files_the_project_removed(project: Path, old: Path, new: Path) -> list[str]:
+    """The files the new release changed that the project had removed or renamed before the
+    update: Copier keeps them removed, and drops the release's change to them without a word."""
+    # Paths relative to the project (ls-tree names them relative to where it runs).
+    committed = set(run_git(project, "ls-tree", "-r", "--name-only", "HEAD", ".").splitlines())
+    return sorted(
+        path
+        for file in old.rglob("*")
+        if file.is_file()
+        and (path := file.relative_to(old).as_posix()) != ANSWERS_FILE
+        and path not in committed
+        and (new / path).is_file()
+        and (new / path).read_bytes() != file.read_bytes()
+    )

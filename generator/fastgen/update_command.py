@@ -68,6 +68,12 @@ def update(
     )
     result = update_project(request)
     typer.echo(_summary(destination, result, pretend=pretend))
+    for path in result.skipped:
+        typer.echo(
+            f"  not applied: {path} (the release changed it, but the project has no such file: "
+            "removed or renamed; port the change by hand if you need it)",
+            err=True,
+        )
     if result.conflicts:
         # Copier exits 0 here; the list goes to stderr, then the one-line error of `main`.
         for found in result.conflicts:
