@@ -284,7 +284,7 @@ def test_the_service_serves_health_from_the_image(image: Image) -> None:
             assert status == 200, body
             expected = {"database"} if image.row.database != "none" else set()
             if image.row.background_tasks in QUEUES:
-                expected.add("task_broker")
+                expected |= {"task_broker", "task_results"}
             assert set(json.loads(body)["checks"]) == expected
             # The image's HEALTHCHECK command, run as the orchestrator would.
             healthcheck = run(
