@@ -335,9 +335,11 @@ def redis_queue(name: str) -> Iterator[str]:
 
 
 def test_a_worker_started_from_the_image_runs_a_queued_task(queue_image: Image) -> None:
-    """The compose file's worker command, run in the image, takes a task queued through the API."""
+    """The compose file's worker command, run in the image, takes a task queued through the API,
+    and the compose file's health check of the worker passes while it runs."""
     compose = yaml.safe_load((queue_image.project / "compose.yaml").read_text(encoding="utf-8"))
     worker_command = compose["services"]["worker"]["command"]
+    health_check = compose_command(compose["services"]["worker"]["healthcheck"]["test"])
     api_command = image_config(queue_image.tag)["Cmd"]
     assert isinstance(api_command, list)
     with (
@@ -363,6 +365,21 @@ def test_a_worker_started_from_the_image_runs_a_queued_task(queue_image: Image) 
             "result": "pong",
             "error": None,
         }, worker_log.read_text()[-3000:]
+        # Docker sets HOSTNAME to the container's host name, which the worker names its node after.
+        hostname = output_of(name, "python", "-c", "import socket; print(socket.gethostname())")
+        checked = inside(name, env | {"HOSTNAME": hostname}, *health_check)
+        assert checked.returncode == 0, (
+            hostname + checked.stdout + checked.stderr + worker_log.read_text()[-3000:]
+        )
+
+
+def compose_command(test: list[str]) -> list[str]:
+    """A compose health check's `test` as the command Docker runs; `$$` is compose's `$`."""
+    kind, *command = test
+    if kind == "CMD-SHELL":
+        return ["/bin/sh", "-c", command[0].replace("$$", "$")]
+    assert kind == "CMD", test
+    return command
 
 
 def test_insecure_production_settings_stop_it_with_one_line(image: Image) -> None:
