@@ -243,6 +243,41 @@ def test_a_vcs_ref_needs_a_template_source(tmp_path: Path) -> None:
     assert_refused(result, tmp_path, before, "--vcs-ref needs --template")
 
 
+def test_without_git_nothing_is_rendered(template_dir: Path, tmp_path: Path) -> None:
+    """git is checked before Copier runs: for the commit of --git, and for a template that is a
+    git repository, which Copier would read as a plain folder (recording no release)."""
+    no_git = {**os.environ, "PATH": str(tmp_path / "bin-without-git")}
+    repository = tmp_path / "repository"
+    shutil.copytree(template_dir, repository)
+    run(["git", "init", "--quiet", str(repository)])
+    before = snapshot(tmp_path)
+    for arguments, needle in [
+        (["--template", str(template_dir)], "`fastgen new` also takes --no-git"),
+        (["--template", str(repository), "--no-git"], f"Copier reads the template {repository}"),
+    ]:
+        command = [FASTGEN, "new", "out", "--defaults", *arguments]
+        result = run(command, cwd=tmp_path, env=no_git, check=False)
+        assert_refused(result, tmp_path, before, "git is not installed; install it (" + needle)
+
+
+def test_a_project_whose_commit_fails_is_removed(template_dir: Path, tmp_path: Path) -> None:
+    """The run failed as a whole (here git cannot sign the commit): no half-made project stays."""
+    config = tmp_path / "gitconfig"
+    config.write_text("[commit]\n\tgpgsign = true\n[gpg]\n\tprogram = false\n", encoding="utf-8")
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    before = snapshot(workdir)
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": str(config)}
+    result = run(
+        [FASTGEN, "new", "out", "--defaults", "--template", str(template_dir)],
+        cwd=workdir,
+        env=env,
+        check=False,
+    )
+    assert_refused(result, workdir, before, "git commit failed")
+    assert result.stderr.strip().endswith("out was removed again")
+
+
 def test_agreeing_flag_and_data_answers_are_one_answer(fastgen_new: Runner, tmp_path: Path) -> None:
     fastgen_new(
         "out", "--defaults", "--no-git", "--no-docker", "--data", "docker=false",

@@ -415,6 +415,12 @@ def test_a_project_that_cannot_be_updated_is_refused(
     cases = {
         "--data bogus=1": (project, ["--defaults", "-d", "bogus=1"], "unknown question bogus"),
         "an invalid answer": (project, ["--defaults", "-d", "python_version=2.7"], "2.7"),
+        # Another release's questions are known once Copier has fetched it.
+        "--vcs-ref and not yes or no": (
+            project,
+            ["--defaults", "--vcs-ref", releases.new, "-d", "docker=maybe"],
+            "docker takes true or false, not 'maybe'",
+        ),
         "no --defaults, no terminal": (project, [], "--defaults"),
         "no answers file": (tmp_path / "empty", ["--defaults"], "no .copier-answers.yml"),
         "no git repository": (tmp_path / "plain", ["--defaults"], "not in a git repository"),
@@ -435,6 +441,24 @@ def test_a_project_that_cannot_be_updated_is_refused(
         result = fastgen_update(destination, *arguments, check=False, cwd=tmp_path)
         assert result.returncode != 0, what
         assert_refused(result, tmp_path, before, needle)
+
+
+@pytest.mark.parametrize(
+    ("answer", "needle"),
+    [("nosuch=1", "unknown question nosuch"), ("docker=maybe", "docker takes true or false")],
+)
+def test_answers_for_a_fetched_template_are_checked(
+    releases: TemplateRepository, tmp_path: Path, answer: str, needle: str
+) -> None:
+    """A git URL's questions, or another release's, are known once Copier has fetched it:
+    Copier itself drops an unknown answer and reads any text as yes."""
+    for template in (
+        ["--template", f"git+file://{releases.path}"],
+        ["--template", str(releases.path), "--vcs-ref", releases.old],
+    ):
+        before = snapshot(tmp_path)
+        command = [FASTGEN, "new", "out", "--defaults", "--no-git", *template, "-d", answer]
+        assert_refused(run(command, cwd=tmp_path, check=False), tmp_path, before, needle)
 
 
 def test_plain_copier_update_needs_no_extra_flags(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import shlex
+import shutil
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -22,13 +23,18 @@ from fastgen import __version__
 from fastgen.answers import check_known, load_data_file, merge_answers, parse_data_pairs
 from fastgen.errors import FastgenError
 from fastgen.flags import answers_from_flags, describe_default, question_parameters
-from fastgen.git import init_repository
+from fastgen.git import init_repository, require_git
 from fastgen.jinja_code_store import CodeStore
 from fastgen.jinja_compile_cache import keep_compiled_templates, save_compiled_templates
 from fastgen.matrix_command import matrix_command, test_matrix_command
 from fastgen.options import OptionModel
 from fastgen.reference import markdown_reference
-from fastgen.template_source import bundled_option_model, bundled_template, option_model_for
+from fastgen.template_source import (
+    bundled_option_model,
+    bundled_template,
+    is_git_source,
+    option_model_for,
+)
 from fastgen.update_command import update
 from fastgen.user_cache import cache_folder
 
@@ -110,7 +116,13 @@ def _new_command(model: OptionModel) -> Callable[..., None]:
             parse_data_pairs(data or ()),
             answers_from_flags(model, flag_values),
         )
-        template_model = option_model_for(template)
+        # A release other than the checkout's is checked once Copier has fetched it.
+        # Before anything is written: Copier reads a git template without git as a plain folder.
+        if template is not None and is_git_source(template):
+            require_git(f"Copier reads the template {template} with it")
+        if git and not pretend:
+            require_git()
+        template_model = option_model_for(template) if vcs_ref is None else None
         if template_model is not None:
             check_known(answers, template_model)
         from fastgen.render import RenderRequest, render_project  # imports Copier
@@ -124,16 +136,12 @@ def _new_command(model: OptionModel) -> Callable[..., None]:
             pretend=pretend,
             force=force,
         )
+        created = not destination.exists()
         final_answers = render_project(request)
         if pretend:
             typer.echo(f"Pretended: nothing was written to {destination}.")
             return
-        if git and not init_repository(
-            destination,
-            message=f"Generate {final_answers.get('project_name', destination)} with fastgen",
-            author_name=str(final_answers.get("author_name", "fastgen")),
-            author_email=str(final_answers.get("author_email", "fastgen@localhost")),
-        ):
+        if git and not _commit_new_project(destination, final_answers, created=created):
             typer.echo(
                 f"{destination} is in a git repository already: the files are not committed."
             )
@@ -178,6 +186,23 @@ def _options_command(model: OptionModel) -> Callable[..., None]:
 
 # The database servers a project needs a database created on before `make run` migrates it.
 SERVER_DATABASES = {"postgresql": "PostgreSQL", "mysql": "MySQL or MariaDB"}
+
+
+def _commit_new_project(destination: Path, answers: Mapping[str, Any], *, created: bool) -> bool:
+    """`git init` and commit the new project (see init_repository). A project whose commit
+    fails is removed again when this run created its folder: the run failed as a whole."""
+    try:
+        return init_repository(
+            destination,
+            message=f"Generate {answers.get('project_name', destination)} with fastgen",
+            author_name=str(answers.get("author_name", "fastgen")),
+            author_email=str(answers.get("author_email", "fastgen@localhost")),
+        )
+    except FastgenError as error:
+        if not created:
+            raise
+        shutil.rmtree(destination)
+        raise FastgenError(f"{error}; {destination} was removed again") from error
 
 
 def _next_steps(destination: Path, answers: Mapping[str, Any]) -> str:

@@ -13,7 +13,6 @@ from fastgen.errors import FastgenError
 def init_repository(project: Path, *, message: str, author_name: str, author_email: str) -> bool:
     """`git init` the project and commit every file, unless it is in a repository already, its
     own or a larger one's (whose other changes are not ours to commit): whether it did."""
-    _git_command()  # fail before anything when git is missing
     if run_git(project, "rev-parse", "--is-inside-work-tree", check=False).strip() == "true":
         return False
     run_git(project, "init", "--quiet", step="init")
@@ -55,8 +54,16 @@ def _run(project: Path, arguments: Sequence[str], *, step: str, check: bool) -> 
     return result.stdout
 
 
-def _git_command() -> str:
+NO_GIT_HINT = "`fastgen new` also takes --no-git"
+
+
+def require_git(hint: str = NO_GIT_HINT) -> None:
+    """Refuse to go on without git: a one-line error ending with `hint`."""
+    _git_command(hint)
+
+
+def _git_command(hint: str = NO_GIT_HINT) -> str:
     git = shutil.which("git")
     if git is None:
-        raise FastgenError("git is not installed; install it (`fastgen new` also takes --no-git)")
+        raise FastgenError(f"git is not installed; install it ({hint})")
     return git

@@ -20,6 +20,7 @@ from jinja2 import TemplateError
 from plumbum import ProcessExecutionError
 
 from fastgen import __version__
+from fastgen.answers import check_known
 from fastgen.errors import FastgenError
 from fastgen.options import OptionModel
 from fastgen.recorded import record_template
@@ -55,7 +56,7 @@ def render_project(request: RenderRequest) -> dict[str, Any]:
     check_destination(request.destination, force=request.force)
     request = replace(request, template=absolute_source(request.template))
     if request.pretend or (request.force and request.destination.exists()):
-        answers = resolve_answers(request)
+        answers = resolve_answers(request, given=request.data)
         copy = _copier_call(request, answers)
         if request.pretend:
             copy(request.destination, pretend=True, quiet=False)
@@ -78,7 +79,7 @@ def render_project(request: RenderRequest) -> dict[str, Any]:
                     defaults=request.defaults,
                     quiet=True,
                 )
-            answers = validated_answers(worker)
+            answers = validated_answers(worker, given=request.data)
             _move_into_place(staged, request.destination)
             if isinstance(notes, io.StringIO):
                 sys.stderr.write(notes.getvalue())
@@ -107,8 +108,9 @@ def check_destination(destination: Path, *, force: bool) -> None:
         )
 
 
-def resolve_answers(request: RenderRequest) -> dict[str, Any]:
-    """Every answer the template would render with, validated by a dry run that writes nothing."""
+def resolve_answers(request: RenderRequest, *, given: Mapping[str, Any]) -> dict[str, Any]:
+    """Every answer the template would render with, validated by a dry run that writes nothing;
+    `given` are the answers the user gave (see validated_answers)."""
     # Copier's notes on the template source (no tags, dirty tree) are shown once, by the real run.
     notes = io.StringIO()
     with (
@@ -127,18 +129,25 @@ def resolve_answers(request: RenderRequest) -> dict[str, Any]:
             pretend=True,
             quiet=True,
         )
-    return validated_answers(worker)
+    return validated_answers(worker, given=given)
 
 
-def validated_answers(worker: Worker) -> dict[str, Any]:
-    """The answers of a finished Copier run, each checked against its question's validator."""
+def validated_answers(worker: Worker, *, given: Mapping[str, Any]) -> dict[str, Any]:
+    """The answers of a finished Copier run, each checked against its question's validator.
+
+    The answers the user gave are checked against the questions of the release Copier rendered,
+    which only Copier knows for a git URL or another `--vcs-ref`: it drops an answer to a
+    question the release does not ask, and takes any text as yes to a yes/no question.
+    """
+    model = OptionModel.from_mapping(worker.template.questions_data)
+    check_known(given, model)
     answers = worker.answers
     resolved = {
         name: value
         for name, value in answers.user.items()
         if not name.startswith("_") and name not in answers.hidden
     }
-    rules = Rules(OptionModel.from_mapping(worker.template.questions_data))
+    rules = Rules(model)
     context = dict(answers.combined)
     for question in rules.model:
         problem = rules.problem(question, context) if question.name in resolved else ""

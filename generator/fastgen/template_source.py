@@ -73,6 +73,11 @@ def is_url(source: str) -> bool:
     return _URL.match(source) is not None
 
 
+def is_git_source(source: str) -> bool:
+    """Whether Copier reads `source` through git: a URL, or a local git repository."""
+    return is_url(source) or (Path(source).expanduser() / ".git").exists()
+
+
 def absolute_source(source: str) -> str:
     """A local template path made absolute; a URL (`gh:owner/repo`, `https://...`) as it is.
 

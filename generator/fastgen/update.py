@@ -57,8 +57,9 @@ def update_project(request: UpdateRequest) -> UpdateResult:
     """
     recorded = check_updatable(request.project)
     source = template_source(recorded, request.template)
-    # Like `fastgen new`: a local template's questions are known before Copier fetches anything.
-    model = None if is_url(source) else option_model_for(source)
+    # Like `fastgen new`: a local template's questions are known before Copier fetches anything;
+    # those of a URL's or another release's once it has (resolve_answers).
+    model = None if is_url(source) or request.vcs_ref else option_model_for(source)
     if model is not None:
         check_known(request.data, model)
     # The answers the project keeps, with the changed ones, must all be valid for the new release.
@@ -69,7 +70,8 @@ def update_project(request: UpdateRequest) -> UpdateResult:
         resolve_answers(
             RenderRequest(
                 template=source, destination=request.project, data=answers, vcs_ref=request.vcs_ref
-            )
+            ),
+            given=request.data,
         )
     except FastgenError as error:
         # Copier names the question it refuses in quotes: say how to give it another answer.
