@@ -461,6 +461,33 @@ def test_answers_for_a_fetched_template_are_checked(
         assert_refused(run(command, cwd=tmp_path, check=False), tmp_path, before, needle)
 
 
+def test_a_template_with_uncommitted_changes_makes_a_project_that_updates(
+    releases: TemplateRepository, tmp_path: Path
+) -> None:
+    """Copier renders uncommitted changes from a commit of its own, which the source never gets:
+    the project records the source's last commit instead, and an update waits for a clean one."""
+    source = tmp_path / "fastgen"
+    run(["git", "clone", "--quiet", str(releases.path), str(source)])
+    readme = source / "template" / "README.md.jinja"
+    readme.write_text(readme.read_text(encoding="utf-8") + "\nUncommitted.\n", encoding="utf-8")
+    project = tmp_path / "svc"
+
+    # At HEAD: Copier renders a release tag as committed, and HEAD with the changes.
+    template = ["--template", str(source), "--vcs-ref", "HEAD"]
+    made = run([FASTGEN, "new", str(project), "--defaults", *template])
+
+    head = git(source, "describe", "--tags", "--always").strip()
+    assert recorded(project)["_commit"] == head
+    assert f"it records the template's last commit, {head}, as its release" in made.stderr
+    before = snapshot(tmp_path)
+    refused = fastgen_update(project, "--defaults", check=False, cwd=tmp_path)
+    assert_refused(refused, tmp_path, before, f"{source} has uncommitted changes")
+    git(source, "stash", "--quiet")
+    fastgen_update(project, "--defaults")
+    # The uncommitted line reads as the project's own: the update keeps it.
+    assert "Uncommitted." in (project / "README.md").read_text(encoding="utf-8")
+
+
 def test_plain_copier_update_needs_no_extra_flags(
     project: Path, releases: TemplateRepository
 ) -> None:

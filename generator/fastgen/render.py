@@ -22,14 +22,20 @@ from plumbum import ProcessExecutionError
 from fastgen import __version__
 from fastgen.answers import check_known
 from fastgen.errors import FastgenError
+from fastgen.git import run_git
 from fastgen.options import OptionModel
-from fastgen.recorded import record_template
+from fastgen.recorded import read_recorded, record_template
 from fastgen.rules import Rules
 
 if TYPE_CHECKING:
     # The type `copier.run_copy` returns; importing it from `copier` itself is deprecated.
     from copier._main import Worker
-from fastgen.template_source import absolute_source, bundled_commit, is_bundled
+from fastgen.template_source import (
+    absolute_source,
+    bundled_commit,
+    is_bundled,
+    is_git_repository,
+)
 
 
 @dataclass(frozen=True)
@@ -83,12 +89,30 @@ def render_project(request: RenderRequest) -> dict[str, Any]:
             _move_into_place(staged, request.destination)
             if isinstance(notes, io.StringIO):
                 sys.stderr.write(notes.getvalue())
+    if not request.pretend and is_git_repository(request.template):
+        record_a_release_of_the_source(request.destination, request.template)
     if is_bundled(request.template):
         # The wheel's copy of the template is no git repository, so Copier records no commit;
         # the one the wheel was built from (else its version) lets `fastgen update --template`
         # start from the template the project was made from.
         record_template(request.destination, commit=bundled_commit() or __version__)
     return answers
+
+
+def record_a_release_of_the_source(project: Path, source: str) -> None:
+    """Copier renders a git template's uncommitted changes from a commit of its own, which the
+    source never gets: a project that recorded it could never be updated. It records the
+    source's HEAD instead, and the changes read as the project's own in later updates."""
+    commit = read_recorded(project).commit
+    template = Path(source)
+    if commit is None or run_git(template, "rev-parse", "--verify", "--quiet", commit, check=False):
+        return
+    head = run_git(template, "describe", "--tags", "--always").strip()
+    record_template(project, commit=head)
+    sys.stderr.write(
+        f"fastgen: {source} has uncommitted changes, which the project was made with; "
+        f"it records the template's last commit, {head}, as its release\n"
+    )
 
 
 def check_destination(destination: Path, *, force: bool) -> None:

@@ -75,7 +75,12 @@ def is_url(source: str) -> bool:
 
 def is_git_source(source: str) -> bool:
     """Whether Copier reads `source` through git: a URL, or a local git repository."""
-    return is_url(source) or (Path(source).expanduser() / ".git").exists()
+    return is_url(source) or is_git_repository(source)
+
+
+def is_git_repository(source: str) -> bool:
+    """Whether `source` is a local git repository (a checkout, not a URL)."""
+    return not is_url(source) and (Path(source).expanduser() / ".git").exists()
 
 
 def absolute_source(source: str) -> str:

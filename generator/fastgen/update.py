@@ -154,6 +154,11 @@ def template_source(recorded: Recorded, override: str | None) -> str:
         )
     if not (Path(source) / ".git").exists():
         raise FastgenError(f"the template source {source} is not a git repository; {hint}")
+    if run_git(Path(source), "status", "--porcelain", check=False).strip():
+        # Copier would render them from a commit of its own, then fail to find it.
+        raise FastgenError(
+            f"the template source {source} has uncommitted changes; commit or stash them first"
+        )
     return source
 
 
