@@ -52,6 +52,25 @@ def test_a_package_name_that_would_shadow_a_standard_module_is_refused() -> None
     assert shadowing == []
 
 
+def test_a_package_name_that_would_shadow_a_test_helper_is_refused() -> None:
+    """The generated tests import their helper modules (conftest, failing_tasks...) by name."""
+    model = OptionModel.from_file(COPIER_YML)
+    rules = Rules(model)
+    helpers = {
+        found[1]
+        for path in (REPO_ROOT / "template" / "tests").iterdir()
+        if (found := re.search(r"([a-z_]+)\.py(?:\{%|\.jinja|$)", path.name))
+        and not found[1].startswith("test_")
+    }
+    assert {"conftest", "failing_tasks", "loopback_proxy"} <= helpers
+    accepted = [
+        name
+        for name in sorted(helpers)
+        if not rules.problem(model["package_name"], {"package_name": name})
+    ]
+    assert accepted == []
+
+
 def test_a_project_slug_that_names_a_dependency_is_refused() -> None:
     """The distribution would depend on itself: uv refuses to lock it."""
     model = OptionModel.from_file(COPIER_YML)
