@@ -187,6 +187,17 @@ def test_get_an_unknown_item_is_not_found(client: TestClient) -> None:
     assert error["message"] == "Item 42 does not exist."
 
 
+def test_head_answers_as_get_does(client: TestClient) -> None:
+    """HTTP asks every GET to take HEAD too: the same status and headers."""
+    item = create_item(client)
+
+    for path in (ITEMS, f"{ITEMS}/{item['id']}", f"{ITEMS}/42"):
+        got, headed = client.get(path), client.head(path)
+        assert headed.status_code == got.status_code, path
+        assert headed.headers["content-type"] == got.headers["content-type"]
+        assert headed.headers["content-length"] == got.headers["content-length"]
+
+
 @pytest.mark.parametrize("item_id", ["0", "-1", "abc", "1.5", "2147483648", "9" * 30])
 def test_get_rejects_a_bad_id(client: TestClient, item_id: str) -> None:
     response = client.get(f"{ITEMS}/{item_id}")
