@@ -268,6 +268,24 @@ def test_an_edit_that_collides_with_the_release_is_a_reported_conflict(
     assert (project / "CHANGELOG.md").is_file()
 
 
+def test_conflict_markers_the_project_held_already_are_no_conflict(project: Path) -> None:
+    """A README that shows what a conflict looks like: the release's change merges cleanly
+    around it, and the update reports no conflict (Copier marked the file unmerged)."""
+    readme = project / "README.md"
+    title, rest = readme.read_text(encoding="utf-8").split("\n", 1)
+    example = "```\n<<<<<<< before updating\nmine\n=======\ntheirs\n>>>>>>> after updating\n```\n"
+    readme.write_text(f"{title}\n\n{example}{rest}", encoding="utf-8")
+    commit_all(project, "How a conflict looks")
+
+    result = fastgen_update(project, "--defaults")
+
+    assert "conflict" not in result.stderr
+    assert run(["git", "status", "--porcelain"], cwd=project).stdout.count("UU") == 0
+    merged = readme.read_text(encoding="utf-8")
+    assert example in merged
+    assert RELEASE_README_LINE.strip() in merged
+
+
 def test_a_release_change_to_a_file_the_user_removed_is_reported(project: Path) -> None:
     """The release changes README.md, which the user removed: Copier keeps it removed and drops
     the change silently; fastgen says so, without failing the update."""

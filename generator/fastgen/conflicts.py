@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from fastgen.git import run_git
+from fastgen.errors import FastgenError
+from fastgen.git import committed_content, run_git
 
 # Two-letter `git status` codes of a path with unmerged stages.
 _UNMERGED = frozenset({"DD", "AU", "UD", "UA", "DU", "AA", "UU"})
@@ -68,22 +69,45 @@ def changes(project: Path) -> list[Change]:
     return found
 
 
+def settle_clean_merges(project: Path, found: list[Change]) -> list[Change]:
+    """Copier marks a merged file unmerged when it holds conflict markers, even markers its last
+    commit held already (an example in a README): such a file merged cleanly, and becomes a
+    plain change again."""
+    settled: list[Change] = []
+    for change in found:
+        if change.code in {"UU", "AA"} and not _added_markers(project, change):
+            run_git(project, "reset", "--quiet", "--", change.path)
+            change = Change(code=" M", path=change.path)
+        settled.append(change)
+    return settled
+
+
 def find_conflicts(project: Path, found: list[Change]) -> list[Conflict]:
-    """The paths an update left unresolved: unmerged, rejected hunks, or conflict markers."""
+    """The paths an update left unresolved: unmerged, rejected hunks, or conflict markers that
+    the file's last commit did not hold."""
     reasons: dict[str, list[str]] = {}
     for change in found:
         if change.code in _UNMERGED:
             reasons.setdefault(change.path, []).append("unmerged")
         if change.path.endswith(".rej"):
             reasons.setdefault(change.path, []).append("rejected hunks")
-        elif _has_markers(project / change.path, ignored=change.code == "!!"):
+        elif _added_markers(project, change):
             reasons.setdefault(change.path, []).append("conflict markers")
     return [Conflict(path, tuple(why)) for path, why in sorted(reasons.items())]
 
 
-def _has_markers(path: Path, *, ignored: bool) -> bool:
+def _added_markers(project: Path, change: Change) -> bool:
+    """Whether the file holds more conflict markers than its last commit did."""
+    path = project / change.path
     if not path.is_file():
         return False  # deleted, or a folder (an ignored one is listed whole, such as `.venv/`)
-    if ignored and path.stat().st_size > _LARGEST_IGNORED:
+    if change.code == "!!" and path.stat().st_size > _LARGEST_IGNORED:
         return False
-    return _MARKER.search(path.read_bytes()) is not None
+    markers = len(_MARKER.findall(path.read_bytes()))
+    if not markers or change.code in {"??", "!!"}:  # not in the last commit
+        return markers > 0
+    try:
+        committed = committed_content(project, change.path)
+    except FastgenError:  # added since
+        return True
+    return markers > len(_MARKER.findall(committed))

@@ -14,7 +14,7 @@ from typing import Any, Literal
 import copier
 
 from fastgen.answers import check_known, typed_answer
-from fastgen.conflicts import Conflict, changes, find_conflicts
+from fastgen.conflicts import Conflict, changes, find_conflicts, settle_clean_merges
 from fastgen.errors import FastgenError
 from fastgen.git import commit, committed_content, run_git
 from fastgen.options import OptionModel
@@ -208,11 +208,12 @@ def _update_in_place(
         new = _render_release(source, updated, Path(scratch, "new"))
         kept = _keep_changed_files_it_removed(project, old)
         skipped = _changes_to_files_the_project_removed(project, old, new)
+    found = settle_clean_merges(project, changes(project))
     return UpdateResult(
         old_release=str(recorded.commit),
         new_release=str(updated.commit),
         status=run_git(project, "status", "--short", "--", "."),
-        conflicts=tuple(sorted([*kept, *find_conflicts(project, changes(project))], key=str)),
+        conflicts=tuple(sorted([*kept, *find_conflicts(project, found)], key=str)),
         skipped=tuple(skipped),
     )
 
