@@ -116,12 +116,12 @@ def _new_command(model: OptionModel) -> Callable[..., None]:
             parse_data_pairs(data or ()),
             answers_from_flags(model, flag_values),
         )
-        # A release other than the checkout's is checked once Copier has fetched it.
         # Before anything is written: Copier reads a git template without git as a plain folder.
         if template is not None and is_git_source(template):
             require_git(f"Copier reads the template {template} with it")
         if git and not pretend:
             require_git()
+        # A release other than the checkout's is checked once Copier has fetched it.
         template_model = option_model_for(template) if vcs_ref is None else None
         if template_model is not None:
             check_known(answers, template_model)

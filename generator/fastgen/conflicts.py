@@ -69,29 +69,26 @@ def changes(project: Path) -> list[Change]:
     return found
 
 
-def settle_clean_merges(project: Path, found: list[Change]) -> list[Change]:
-    """Copier marks a merged file unmerged when it holds conflict markers, even markers its last
-    commit held already (an example in a README): such a file merged cleanly, and becomes a
-    plain change again."""
-    settled: list[Change] = []
-    for change in found:
-        if change.code in {"UU", "AA"} and not _added_markers(project, change):
-            run_git(project, "reset", "--quiet", "--", change.path)
-            change = Change(code=" M", path=change.path)
-        settled.append(change)
-    return settled
-
-
 def find_conflicts(project: Path, found: list[Change]) -> list[Conflict]:
     """The paths an update left unresolved: unmerged, rejected hunks, or conflict markers that
-    the file's last commit did not hold."""
+    the file's last commit did not hold.
+
+    Copier marks a merged file unmerged when it holds conflict markers, even markers its last
+    commit held already (an example in a README): such a file merged cleanly, and is made a
+    plain change again.
+    """
     reasons: dict[str, list[str]] = {}
     for change in found:
-        if change.code in _UNMERGED:
-            reasons.setdefault(change.path, []).append("unmerged")
         if change.path.endswith(".rej"):
             reasons.setdefault(change.path, []).append("rejected hunks")
-        elif _added_markers(project, change):
+            continue
+        added_markers = _added_markers(project, change)
+        if change.code in {"UU", "AA"} and not added_markers:
+            run_git(project, "reset", "--quiet", "--", change.path)
+            continue
+        if change.code in _UNMERGED:
+            reasons.setdefault(change.path, []).append("unmerged")
+        if added_markers:
             reasons.setdefault(change.path, []).append("conflict markers")
     return [Conflict(path, tuple(why)) for path, why in sorted(reasons.items())]
 

@@ -45,7 +45,7 @@ def committed_content(project: Path, path: str) -> bytes:
 
 def _run(project: Path, arguments: Sequence[str], *, step: str, check: bool) -> bytes:
     result = subprocess.run(
-        [_git_command(), *arguments], cwd=project, capture_output=True, check=False
+        [require_git(), *arguments], cwd=project, capture_output=True, check=False
     )
     if check and result.returncode != 0:
         detail = " ".join(result.stderr.decode(errors="replace").split())
@@ -57,12 +57,8 @@ def _run(project: Path, arguments: Sequence[str], *, step: str, check: bool) -> 
 NO_GIT_HINT = "`fastgen new` also takes --no-git"
 
 
-def require_git(hint: str = NO_GIT_HINT) -> None:
-    """Refuse to go on without git: a one-line error ending with `hint`."""
-    _git_command(hint)
-
-
-def _git_command(hint: str = NO_GIT_HINT) -> str:
+def require_git(hint: str = NO_GIT_HINT) -> str:
+    """git's path; without git, a one-line error ending with `hint`."""
     git = shutil.which("git")
     if git is None:
         raise FastgenError(f"git is not installed; install it ({hint})")

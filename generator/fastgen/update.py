@@ -14,14 +14,20 @@ from typing import Any, Literal
 import copier
 
 from fastgen.answers import check_known, typed_answer
-from fastgen.conflicts import Conflict, changes, find_conflicts, settle_clean_merges
+from fastgen.conflicts import Conflict, changes, find_conflicts
 from fastgen.errors import FastgenError
 from fastgen.git import commit, committed_content, run_git
 from fastgen.options import OptionModel
 from fastgen.recorded import ANSWERS_FILE, Recorded, read_recorded, record_template
 from fastgen.render import RenderRequest, copier_errors, resolve_answers
 from fastgen.rules import Rules
-from fastgen.template_source import absolute_source, is_bundled, is_url, option_model_for
+from fastgen.template_source import (
+    absolute_source,
+    is_bundled,
+    is_git_repository,
+    is_url,
+    option_model_for,
+)
 
 
 @dataclass(frozen=True)
@@ -152,7 +158,7 @@ def template_source(recorded: Recorded, override: str | None) -> str:
             f"{recorded.path} records the template as the relative path {source}, which Copier "
             f"reads from the folder it runs in; {hint} (once: it is recorded absolute)"
         )
-    if not (Path(source) / ".git").exists():
+    if not is_git_repository(source):
         raise FastgenError(f"the template source {source} is not a git repository; {hint}")
     if run_git(Path(source), "status", "--porcelain", check=False).strip():
         # Copier would render them from a commit of its own, then fail to find it.
@@ -208,12 +214,12 @@ def _update_in_place(
         new = _render_release(source, updated, Path(scratch, "new"))
         kept = _keep_changed_files_it_removed(project, old)
         skipped = _changes_to_files_the_project_removed(project, old, new)
-    found = settle_clean_merges(project, changes(project))
+    conflicts = find_conflicts(project, changes(project))  # before the status: it settles some
     return UpdateResult(
         old_release=str(recorded.commit),
         new_release=str(updated.commit),
         status=run_git(project, "status", "--short", "--", "."),
-        conflicts=tuple(sorted([*kept, *find_conflicts(project, found)], key=str)),
+        conflicts=tuple(sorted([*kept, *conflicts], key=str)),
         skipped=tuple(skipped),
     )
 
