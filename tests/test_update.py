@@ -367,17 +367,26 @@ def test_switching_an_option_through_update(
     check_generated_project(project, prepared)
 
 
+@pytest.mark.parametrize("source", ["newest release", "--vcs-ref", "git URL"])
 def test_turning_the_task_queue_off_drops_the_answers_it_asked_for(
-    releases: TemplateRepository, fresh_render: FreshRender, tmp_path: Path
+    releases: TemplateRepository, fresh_render: FreshRender, tmp_path: Path, source: str
 ) -> None:
+    """Whether the release's questions are read from the clone or from what Copier fetched."""
     arguments = ["--background-tasks", "celery", "--task-broker", "rabbitmq"]
     project = fastgen_new(releases, tmp_path / "svc", *arguments)
+    chosen = {
+        "newest release": [],
+        "--vcs-ref": ["--vcs-ref", releases.new],
+        "git URL": ["--template", f"git+file://{releases.path}"],
+    }[source]
 
-    fastgen_update(project, "--defaults", "--data", "background_tasks=none")
+    fastgen_update(project, "--defaults", *chosen, "--data", "background_tasks=none")
 
     assert recorded(project)["background_tasks"] == "none"
     assert "task_broker" not in recorded(project)
-    assert_same_files(project, fresh_render(project))
+    assert recorded(project)["_commit"] == releases.new
+    if source != "git URL":  # which records the URL as the source
+        assert_same_files(project, fresh_render(project))
 
 
 @pytest.mark.parametrize("tagged", [True, False], ids=["tagged", "untagged"])
@@ -404,6 +413,99 @@ def test_a_source_without_the_projects_release_is_refused_and_changes_nothing(
     assert git(project, "log", "--format=%H") == log
     assert work_tree(project) == before
     assert git(project, "status", "--porcelain") == ""
+
+
+def test_a_failed_commit_of_the_new_source_leaves_the_project_as_it_was(
+    project: Path, releases: TemplateRepository, tmp_path: Path
+) -> None:
+    """The commit that records another source is refused (here its signing fails)."""
+    moved = tmp_path / "moved"
+    run(["git", "clone", "--quiet", str(releases.path), str(moved)])
+    git(project, "config", "commit.gpgsign", "true")
+    git(project, "config", "gpg.program", "false")
+    before, log = work_tree(project), git(project, "log", "--format=%H")
+
+    result = fastgen_update(project, "--defaults", "--template", str(moved), check=False)
+
+    assert result.returncode != 0
+    assert "git commit failed" in result.stderr
+    assert git(project, "log", "--format=%H") == log
+    assert work_tree(project) == before
+    assert git(project, "status", "--porcelain") == ""
+
+
+def test_a_bare_template_repository_is_a_source_to_update_from(
+    releases: TemplateRepository, tmp_path: Path
+) -> None:
+    bare = tmp_path / "template.git"
+    run(["git", "clone", "--quiet", "--bare", str(releases.path), str(bare)])
+    project = tmp_path / "svc"
+    template = ["--template", str(bare), "--vcs-ref", releases.old]
+    run([FASTGEN, "new", str(project), "--defaults", *template])
+
+    fastgen_update(project, "--defaults")
+
+    assert recorded(project)["_src_path"] == str(bare)
+    assert recorded(project)["_commit"] == releases.new
+    assert (project / "CHANGELOG.md").is_file()
+
+
+def test_markers_in_an_ignored_file_from_before_the_update_are_no_conflict(
+    project: Path,
+) -> None:
+    """A merge tool's leftover, which git ignores, is the user's, not the update's."""
+    (project / ".git" / "info" / "exclude").write_text("*.orig\n", encoding="utf-8")
+    leftover = "<<<<<<< mine\nx\n=======\ny\n>>>>>>> theirs\n"
+    (project / "README.md.orig").write_text(leftover, encoding="utf-8")
+
+    result = fastgen_update(project, "--defaults")
+
+    assert "conflict" not in result.stderr
+    assert (project / "README.md.orig").read_text(encoding="utf-8") == leftover
+
+
+@pytest.fixture
+def later_release(releases: TemplateRepository, tmp_path: Path) -> Callable[[str], Path]:
+    """A clone of the releases with one more, whose copier.yml gains `addition`; the clone's
+    work tree is left at the older release."""
+
+    def make(addition: str) -> Path:
+        clone = tmp_path / "later"
+        run(["git", "clone", "--quiet", str(releases.path), str(clone)])
+        copier_yml = clone / "copier.yml"
+        copier_yml.write_text(copier_yml.read_text(encoding="utf-8") + addition, encoding="utf-8")
+        commit_all(clone, "A release with another question")
+        git(clone, "tag", str(Version(releases.new).major) + ".3.0")
+        git(clone, "checkout", "--quiet", releases.old)
+        return clone
+
+    return make
+
+
+def test_answers_are_checked_against_the_release_updated_to_not_the_checkout(
+    project: Path, later_release: Callable[[str], Path]
+) -> None:
+    source = later_release("\nrelease_note:\n  type: str\n  default: none\n")
+
+    fastgen_update(project, "--defaults", "--template", str(source), "-d", "release_note=hello")
+
+    assert recorded(project)["release_note"] == "hello"
+
+
+def test_a_release_that_runs_code_is_refused_with_how_to_trust_it(
+    project: Path, later_release: Callable[[str], Path]
+) -> None:
+    source = later_release("\n_tasks:\n  - echo updated\n")
+    before, log = work_tree(project), git(project, "log", "--format=%H")
+
+    result = fastgen_update(project, "--defaults", "--template", str(source), check=False)
+
+    assert result.returncode != 0
+    assert "unsafe feature: tasks." in result.stderr
+    assert "copier copy/update --trust" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert git(project, "log", "--format=%H") == log
+    assert work_tree(project) == before
 
 
 def work_tree(project: Path) -> dict[str, bytes]:
@@ -443,6 +545,11 @@ def test_a_project_that_cannot_be_updated_is_refused(
         "no answers file": (tmp_path / "empty", ["--defaults"], "no .copier-answers.yml"),
         "no git repository": (tmp_path / "plain", ["--defaults"], "not in a git repository"),
         "missing folder": (tmp_path / "nowhere", ["--defaults"], "is not a folder"),
+        "a file:// URL, which Copier reads as a folder name": (
+            project,
+            ["--defaults", "--template", f"file://{releases.path}"],
+            f"or as the git URL git+file://{releases.path}",
+        ),
         "a kept answer the release refuses": (
             tmp_path / "stale",
             ["--defaults"],
@@ -590,7 +697,7 @@ def test_conflicts_are_found_in_every_form_even_where_gitignore_hides_them(tmp_p
     (tmp_path / "big.bin").write_bytes(markers.encode() + bytes(2 << 20))
     (tmp_path / "clean.md").write_text("======= still no marker\n", encoding="utf-8")
 
-    found = find_conflicts(tmp_path, changes(tmp_path))
+    found = find_conflicts(tmp_path, changes(tmp_path), ignored_before={})
 
     assert [str(conflict) for conflict in found] == [
         ".env (conflict markers)",

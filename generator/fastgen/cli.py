@@ -116,13 +116,15 @@ def _new_command(model: OptionModel) -> Callable[..., None]:
             parse_data_pairs(data or ()),
             answers_from_flags(model, flag_values),
         )
+        git_source = template is not None and is_git_source(template)
         # Before anything is written: Copier reads a git template without git as a plain folder.
-        if template is not None and is_git_source(template):
+        if git_source:
             require_git(f"Copier reads the template {template} with it")
         if git and not pretend:
             require_git()
-        # A release other than the checkout's is checked once Copier has fetched it.
-        template_model = option_model_for(template) if vcs_ref is None else None
+        # A folder's questions are read here; a git source's are those of the release Copier
+        # takes (--vcs-ref, or its newest, which a checkout need not hold), checked once fetched.
+        template_model = None if vcs_ref is not None or git_source else option_model_for(template)
         if template_model is not None:
             check_known(answers, template_model)
         from fastgen.render import RenderRequest, render_project  # imports Copier

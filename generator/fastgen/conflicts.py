@@ -8,6 +8,7 @@ recorded as unmerged in the index) or, with `--conflict rej`, left in a `<file>.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,9 +70,22 @@ def changes(project: Path) -> list[Change]:
     return found
 
 
-def find_conflicts(project: Path, found: list[Change]) -> list[Conflict]:
+def ignored_markers(project: Path) -> dict[str, int]:
+    """How many conflict markers each ignored file holds (a mergetool's `.orig`, say): taken
+    before an update, so that only markers the update adds count."""
+    return {
+        change.path: _markers((project / change.path).read_bytes())
+        for change in changes(project)
+        if change.code == "!!" and _readable(project, change)
+    }
+
+
+def find_conflicts(
+    project: Path, found: list[Change], *, ignored_before: Mapping[str, int]
+) -> list[Conflict]:
     """The paths an update left unresolved: unmerged, rejected hunks, or conflict markers that
-    the file's last commit did not hold.
+    the file's last commit did not hold (`ignored_before`, for a file git ignores, as
+    ignored_markers counted them before the update).
 
     Copier marks a merged file unmerged when it holds conflict markers, even markers its last
     commit held already (an example in a README): such a file merged cleanly, and is made a
@@ -82,7 +96,7 @@ def find_conflicts(project: Path, found: list[Change]) -> list[Conflict]:
         if change.path.endswith(".rej"):
             reasons.setdefault(change.path, []).append("rejected hunks")
             continue
-        added_markers = _added_markers(project, change)
+        added_markers = _added_markers(project, change, ignored_before)
         if change.code in {"UU", "AA"} and not added_markers:
             run_git(project, "reset", "--quiet", "--", change.path)
             continue
@@ -93,18 +107,30 @@ def find_conflicts(project: Path, found: list[Change]) -> list[Conflict]:
     return [Conflict(path, tuple(why)) for path, why in sorted(reasons.items())]
 
 
-def _added_markers(project: Path, change: Change) -> bool:
+def _added_markers(project: Path, change: Change, ignored_before: Mapping[str, int]) -> bool:
     """Whether the file holds more conflict markers than its last commit did."""
-    path = project / change.path
-    if not path.is_file():
-        return False  # deleted, or a folder (an ignored one is listed whole, such as `.venv/`)
-    if change.code == "!!" and path.stat().st_size > _LARGEST_IGNORED:
+    if not _readable(project, change):
         return False
-    markers = len(_MARKER.findall(path.read_bytes()))
-    if not markers or change.code in {"??", "!!"}:  # not in the last commit
-        return markers > 0
+    markers = _markers((project / change.path).read_bytes())
+    if not markers:
+        return False
+    if change.code in {"??", "!!"}:  # not in the last commit
+        return markers > ignored_before.get(change.path, 0)
     try:
         committed = committed_content(project, change.path)
     except FastgenError:  # added since
         return True
-    return markers > len(_MARKER.findall(committed))
+    return markers > _markers(committed)
+
+
+def _readable(project: Path, change: Change) -> bool:
+    """A file (not deleted, nor a folder: an ignored one is listed whole, such as `.venv/`), and
+    if ignored, a small one."""
+    path = project / change.path
+    if not path.is_file():
+        return False
+    return change.code != "!!" or path.stat().st_size <= _LARGEST_IGNORED
+
+
+def _markers(content: bytes) -> int:
+    return len(_MARKER.findall(content))

@@ -15,7 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import copier
-from copier.errors import CopierAnswersInterrupt, CopierError, CopierWarning
+from copier.errors import (
+    CopierAnswersInterrupt,
+    CopierError,
+    CopierWarning,
+    UnsafeTemplateError,
+)
 from jinja2 import TemplateError
 from plumbum import ProcessExecutionError
 
@@ -135,6 +140,19 @@ def check_destination(destination: Path, *, force: bool) -> None:
 def resolve_answers(request: RenderRequest, *, given: Mapping[str, Any]) -> dict[str, Any]:
     """Every answer the template would render with, validated by a dry run that writes nothing;
     `given` are the answers the user gave (see validated_answers)."""
+    return validated_answers(_dry_run(request), given=given)
+
+
+def release_model(template: str, vcs_ref: str | None) -> OptionModel:
+    """The questions of the release Copier renders from `template`: `vcs_ref`, or by default its
+    newest release, which a git checkout's working tree need not hold. Read by a dry run with
+    the defaults."""
+    worker = _dry_run(RenderRequest(template, destination=Path(), data={}, vcs_ref=vcs_ref))
+    return OptionModel.from_mapping(worker.template.questions_data)
+
+
+def _dry_run(request: RenderRequest) -> Worker:
+    """Copier's run of `request` in pretend mode, into a scratch folder: it writes nothing."""
     # Copier's notes on the template source (no tags, dirty tree) are shown once, by the real run.
     notes = io.StringIO()
     with (
@@ -144,7 +162,7 @@ def resolve_answers(request: RenderRequest, *, given: Mapping[str, Any]) -> dict
         redirect_stderr(notes),
     ):
         warnings.simplefilter("ignore", CopierWarning)
-        worker = copier.run_copy(
+        return copier.run_copy(
             request.template,
             Path(scratch) / "project",
             data=dict(request.data),
@@ -153,7 +171,6 @@ def resolve_answers(request: RenderRequest, *, given: Mapping[str, Any]) -> dict
             pretend=True,
             quiet=True,
         )
-    return validated_answers(worker, given=given)
 
 
 def validated_answers(worker: Worker, *, given: Mapping[str, Any]) -> dict[str, Any]:
@@ -215,6 +232,13 @@ def copier_errors() -> Iterator[None]:
         yield
     except CopierAnswersInterrupt:  # Ctrl-C at a question: the CLI says "interrupted"
         raise KeyboardInterrupt from None
+    except UnsafeTemplateError as error:
+        # fastgen has no --trust: it never runs a template's own code.
+        raise FastgenError(
+            f"{str(error).splitlines()[0]} fastgen does not run a template's code; if you trust "
+            "this release, run Copier itself with --trust (copier copy/update --trust), then "
+            "review the result with git status and git diff"
+        ) from error
     except (CopierError, ValueError, TypeError) as error:  # TypeError: "Not a YAML list: ..."
         raise FastgenError(_one_line(str(error))) from error
     except TemplateError as error:  # a broken template release: its Jinja fails

@@ -79,8 +79,12 @@ def is_git_source(source: str) -> bool:
 
 
 def is_git_repository(source: str) -> bool:
-    """Whether `source` is a local git repository (a checkout, not a URL)."""
-    return not is_url(source) and (Path(source).expanduser() / ".git").exists()
+    """Whether `source` is a local git repository: a checkout, or a bare repository whose name
+    ends in `.git` (which Copier, too, reads through git)."""
+    if is_url(source):
+        return False
+    path = Path(source).expanduser()
+    return (path / ".git").exists() or (path.name.endswith(".git") and path.is_dir())
 
 
 def absolute_source(source: str) -> str:
@@ -89,4 +93,10 @@ def absolute_source(source: str) -> str:
     Copier records the path it was given in the answers file and resolves a relative one from the
     folder `copier update` runs in, so a relative path would break later updates.
     """
+    if source.startswith("file://") and not source.endswith(".git"):
+        # Copier reads such a URL as the name of a folder, and fails to find it.
+        path = source.removeprefix("file://")
+        raise FastgenError(
+            f"give the template {source} as the path {path}, or as the git URL git+{source}"
+        )
     return source if is_url(source) else str(Path(source).expanduser().resolve())

@@ -14,19 +14,18 @@ from typing import Any, Literal
 import copier
 
 from fastgen.answers import check_known, typed_answer
-from fastgen.conflicts import Conflict, changes, find_conflicts
+from fastgen.conflicts import Conflict, changes, find_conflicts, ignored_markers
 from fastgen.errors import FastgenError
 from fastgen.git import commit, committed_content, run_git
 from fastgen.options import OptionModel
 from fastgen.recorded import ANSWERS_FILE, Recorded, read_recorded, record_template
-from fastgen.render import RenderRequest, copier_errors, resolve_answers
+from fastgen.render import RenderRequest, copier_errors, release_model, resolve_answers
 from fastgen.rules import Rules
 from fastgen.template_source import (
     absolute_source,
     is_bundled,
     is_git_repository,
     is_url,
-    option_model_for,
 )
 
 
@@ -63,15 +62,10 @@ def update_project(request: UpdateRequest) -> UpdateResult:
     """
     recorded = check_updatable(request.project)
     source = template_source(recorded, request.template)
-    # Like `fastgen new`: a local template's questions are known before Copier fetches anything;
-    # those of a URL's or another release's once it has (resolve_answers).
-    model = None if is_url(source) or request.vcs_ref else option_model_for(source)
-    if model is not None:
-        check_known(request.data, model)
+    model = release_model(source, request.vcs_ref)
+    check_known(request.data, model)
     # The answers the project keeps, with the changed ones, must all be valid for the new release.
-    answers = {**recorded.answers, **request.data}
-    if model is not None:
-        answers = _still_asked(answers, request.data, model)
+    answers = _still_asked({**recorded.answers, **request.data}, request.data, model)
     try:
         resolve_answers(
             RenderRequest(
@@ -173,15 +167,8 @@ def _update_in_place(
 ) -> UpdateResult:
     recorded_source = source != recorded.src_path
     if recorded_source:
-        # Copier reads the source of both the old and the new release from the answers file.
-        record_template(project, src_path=source)
-        commit(
-            project,
-            [ANSWERS_FILE],
-            message=f"Record the template source {source}",
-            author_name=str(recorded.answers.get("author_name", "fastgen")),
-            author_email=str(recorded.answers.get("author_email", "fastgen@localhost")),
-        )
+        _record_source(project, source, recorded)
+    ignored = ignored_markers(project)
     # Copier's notes on the template source (no tags, a dirty tree) are shown once it has
     # updated: an error is to be the only line. Without --defaults it may ask new questions.
     notes = io.StringIO() if request.defaults else sys.stderr
@@ -202,7 +189,7 @@ def _update_in_place(
             raise FastgenError(f"{error} (the update stopped part-way: see git status)") from error
         if recorded_source:  # nothing else changed: take back the commit that recorded it
             run_git(project, "reset", "--quiet", "--soft", "HEAD~1")
-            run_git(project, "restore", "--staged", "--worktree", "--source=HEAD", ANSWERS_FILE)
+            _restore_answers_file(project)
         raise
     if isinstance(notes, io.StringIO):
         sys.stderr.write(notes.getvalue())
@@ -214,7 +201,8 @@ def _update_in_place(
         new = _render_release(source, updated, Path(scratch, "new"))
         kept = _keep_changed_files_it_removed(project, old)
         skipped = _changes_to_files_the_project_removed(project, old, new)
-    conflicts = find_conflicts(project, changes(project))  # before the status: it settles some
+    # Before the status: it settles some.
+    conflicts = find_conflicts(project, changes(project), ignored_before=ignored)
     return UpdateResult(
         old_release=str(recorded.commit),
         new_release=str(updated.commit),
@@ -222,6 +210,27 @@ def _update_in_place(
         conflicts=tuple(sorted([*kept, *conflicts], key=str)),
         skipped=tuple(skipped),
     )
+
+
+def _record_source(project: Path, source: str, recorded: Recorded) -> None:
+    """Record and commit `source` in the answers file: Copier reads the source of both the old
+    and the new release from there."""
+    record_template(project, src_path=source)
+    try:
+        commit(
+            project,
+            [ANSWERS_FILE],
+            message=f"Record the template source {source}",
+            author_name=str(recorded.answers.get("author_name", "fastgen")),
+            author_email=str(recorded.answers.get("author_email", "fastgen@localhost")),
+        )
+    except FastgenError:  # a commit hook or signing refused it: leave the project as it was
+        _restore_answers_file(project)
+        raise
+
+
+def _restore_answers_file(project: Path) -> None:
+    run_git(project, "restore", "--staged", "--worktree", "--source=HEAD", ANSWERS_FILE)
 
 
 def _render_release(source: str, release: Recorded, folder: Path) -> Path:
