@@ -21,12 +21,7 @@ from fastgen.options import OptionModel
 from fastgen.recorded import ANSWERS_FILE, Recorded, read_recorded, record_template
 from fastgen.render import RenderRequest, copier_errors, release_model, resolve_answers
 from fastgen.rules import Rules
-from fastgen.template_source import (
-    absolute_source,
-    is_bundled,
-    is_git_repository,
-    is_url,
-)
+from fastgen.template_source import absolute_source, is_bundled, is_git_repository, is_url
 
 
 @dataclass(frozen=True)
@@ -224,7 +219,7 @@ def _record_source(project: Path, source: str, recorded: Recorded) -> None:
             author_name=str(recorded.answers.get("author_name", "fastgen")),
             author_email=str(recorded.answers.get("author_email", "fastgen@localhost")),
         )
-    except FastgenError:  # a commit hook or signing refused it: leave the project as it was
+    except FastgenError:  # signing failed, say: leave the project as it was
         _restore_answers_file(project)
         raise
 
